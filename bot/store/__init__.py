@@ -1,0 +1,36 @@
+"""SQLite storage: one :class:`Store` facade over small per-concern repositories."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.store.chats import ChatStore, SubscriptionStore
+from bot.store.db import Database
+from bot.store.deliveries import DeliveryStore
+from bot.store.filters import FilterStore
+from bot.store.papers import PaperStore
+from bot.store.topics import TopicStore
+
+
+class Store:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.papers = PaperStore(db)
+        self.chats = ChatStore(db)
+        self.subscriptions = SubscriptionStore(db)
+        self.deliveries = DeliveryStore(db)
+        self.topics = TopicStore(db)
+        self.filters = FilterStore(db)
+
+    @classmethod
+    async def open(cls, path: str | Path) -> Store:
+        return cls(await Database.open(path))
+
+    async def close(self) -> None:
+        await self.db.close()
+
+    async def __aenter__(self) -> Store:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()

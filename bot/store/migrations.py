@@ -1,0 +1,162 @@
+"""Numbered schema migrations, applied in order and tracked in ``PRAGMA user_version``.
+
+Never edit a migration that has shipped: append a new one. A database made by an
+older paperbot upgrades on start by running the migrations it has not seen.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: list[str] = [
+    # 1: papers, topics, chats, subscriptions, digests and deliveries.
+    """
+    CREATE TABLE papers (
+        id TEXT PRIMARY KEY,              -- arXiv id without version
+        version INTEGER NOT NULL,         -- latest version seen
+        title TEXT NOT NULL,
+        authors TEXT NOT NULL,            -- JSON list
+        abstract TEXT NOT NULL,
+        comment TEXT,
+        categories TEXT NOT NULL,         -- JSON list
+        primary_category TEXT,
+        published TEXT,
+        updated TEXT,
+        license TEXT,
+        fetched_at TEXT NOT NULL
+    );
+    CREATE TABLE announcements (
+        day TEXT NOT NULL,                -- announcement day, YYYY-MM-DD
+        paper_id TEXT NOT NULL REFERENCES papers(id),
+        announce_type TEXT NOT NULL,
+        PRIMARY KEY (day, paper_id)
+    );
+    CREATE TABLE fetches (
+        day TEXT NOT NULL,
+        categories TEXT NOT NULL,         -- '+'-joined, sorted
+        no_announcement INTEGER NOT NULL DEFAULT 0,
+        fetched_at TEXT NOT NULL,
+        PRIMARY KEY (day, categories)
+    );
+    CREATE TABLE topics (
+        name TEXT NOT NULL,
+        owner TEXT NOT NULL DEFAULT '',   -- '' for shared topics, else 'platform:chat_id'
+        title TEXT NOT NULL,
+        description TEXT NOT NULL DEFAULT '',
+        categories TEXT NOT NULL,         -- JSON list
+        expression TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (name, owner)
+    );
+    CREATE TABLE chats (
+        platform TEXT NOT NULL,
+        chat_id TEXT NOT NULL,
+        kind TEXT NOT NULL DEFAULT 'private',
+        title TEXT,
+        language TEXT,                    -- NULL: the bot's default
+        timezone TEXT,                    -- NULL: the bot's default
+        max_papers INTEGER,               -- NULL: the bot's default
+        figures INTEGER NOT NULL DEFAULT 0,
+        paused_reason TEXT,
+        paused_at TEXT,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (platform, chat_id)
+    );
+    CREATE TABLE subscriptions (
+        id INTEGER PRIMARY KEY,
+        platform TEXT NOT NULL,
+        chat_id TEXT NOT NULL,
+        thread_id TEXT,
+        topic TEXT NOT NULL,
+        at_time TEXT NOT NULL,            -- HH:MM local time
+        timezone TEXT NOT NULL,
+        weekdays TEXT NOT NULL,           -- e.g. 'tue,wed,thu,fri,sat' (mornings after announcements)
+        created_by TEXT,
+        created_at TEXT NOT NULL,
+        paused_reason TEXT,
+        paused_at TEXT,
+        last_sent_day TEXT,               -- last digest day delivered completely
+        UNIQUE (platform, chat_id, topic),
+        FOREIGN KEY (platform, chat_id) REFERENCES chats(platform, chat_id)
+    );
+    CREATE TABLE digests (
+        id INTEGER PRIMARY KEY,
+        target TEXT NOT NULL,             -- 'sub:<id>' or 'user:<platform>:<user_id>'
+        day TEXT NOT NULL,                -- the announcement day this digest covers
+        platform TEXT NOT NULL,
+        chat_id TEXT NOT NULL,
+        status TEXT NOT NULL,             -- planned | sent | skipped
+        parts_total INTEGER,
+        planned_at TEXT NOT NULL,
+        finished_at TEXT,
+        UNIQUE (target, day)
+    );
+    CREATE TABLE deliveries (
+        digest_id INTEGER NOT NULL REFERENCES digests(id),
+        paper_id TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        PRIMARY KEY (digest_id, paper_id)
+    );
+    CREATE TABLE sent_messages (
+        digest_id INTEGER NOT NULL REFERENCES digests(id),
+        part INTEGER NOT NULL,
+        message_ids TEXT NOT NULL,        -- JSON list of platform message ids
+        sent_at TEXT NOT NULL,
+        PRIMARY KEY (digest_id, part)
+    );
+    CREATE INDEX subscriptions_by_chat ON subscriptions(platform, chat_id);
+    CREATE INDEX announcements_by_paper ON announcements(paper_id);
+    """,
+    # 2: summaries and their cost, per-user filters and personal digests.
+    """
+    CREATE TABLE summaries (
+        paper_id TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        language TEXT NOT NULL,
+        kind TEXT NOT NULL,               -- brief | full
+        model TEXT NOT NULL,
+        prompt_version TEXT NOT NULL,
+        content TEXT NOT NULL,            -- validated JSON of the schema
+        source TEXT NOT NULL,             -- pdf | abstract
+        note TEXT,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (paper_id, version, language, kind, model, prompt_version)
+    );
+    CREATE TABLE llm_calls (
+        id INTEGER PRIMARY KEY,
+        paper_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        language TEXT NOT NULL,
+        model TEXT NOT NULL,
+        tokens_in INTEGER,
+        tokens_out INTEGER,
+        latency_ms INTEGER NOT NULL,
+        outcome TEXT NOT NULL,            -- ok | retried | fallback | error
+        error TEXT,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX llm_calls_by_day ON llm_calls(created_at);
+    CREATE TABLE user_filters (
+        platform TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        kind TEXT NOT NULL,               -- include | mute
+        value TEXT NOT NULL,              -- topic name or keyword expression
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (platform, user_id, kind, value)
+    );
+    CREATE TABLE user_digests (
+        platform TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        dm_chat_id TEXT NOT NULL,
+        enabled INTEGER NOT NULL DEFAULT 1,
+        at_time TEXT NOT NULL,
+        timezone TEXT NOT NULL,
+        weekdays TEXT NOT NULL,
+        language TEXT,
+        paused_reason TEXT,
+        paused_at TEXT,
+        last_sent_day TEXT,
+        PRIMARY KEY (platform, user_id)
+    );
+    """,
+]
+
+SCHEMA_VERSION = len(MIGRATIONS)
