@@ -122,3 +122,16 @@ async def _migrate(conn: aiosqlite.Connection) -> None:
         # One script, one transaction: a failed migration leaves the previous version intact.
         await conn.executescript(f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;")
         log.info("database migrated", extra={"schema_version": number})
+
+
+async def get_meta(db: Database, key: str) -> str | None:
+    row = await db.fetchone("SELECT value FROM meta WHERE key = ?", (key,))
+    return str(row[0]) if row else None
+
+
+async def set_meta(db: Database, key: str, value: str) -> None:
+    await db.execute(
+        "INSERT INTO meta (key, value, updated_at) VALUES (?, ?, ?) "
+        "ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+        (key, value, utcnow()),
+    )

@@ -1,0 +1,169 @@
+"""Idempotent digest delivery: plan, send part by part, record, resume after a crash.
+
+A digest is keyed by (target, announcement day). Its papers are recorded before the
+first message goes out; each message sent is recorded with its index. A restart
+resumes at the first unrecorded message, so at most the one message in flight at a
+crash is seen twice, and a finished digest is never re-posted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Literal
+
+from bot.adapters.base import ChatUnavailable
+from bot.digest import select
+from bot.links import code_links
+from bot.models import ChatRef, DayPapers, Paper, Topic
+from bot.replies import Digest, DigestEntry, Text
+from bot.store.chats import Subscription
+from bot.store.deliveries import DigestPlan
+from bot.store.filters import UserDigest
+from bot.topics.matcher import FilterIndex, UserFilters
+
+if TYPE_CHECKING:
+    from bot.core import Core
+
+log = logging.getLogger(__name__)
+
+Outcome = Literal["sent", "already_sent", "no_announcement", "empty", "paused", "no_adapter", "unavailable",
+                  "arxiv_failed", "no_topic"]
+
+
+Chooser = Callable[[DayPapers], Awaitable[tuple[list[Paper], int]]]
+
+
+@dataclass(frozen=True)
+class Target:
+    """Who gets a digest: a chat's subscription or a user's personal digest."""
+
+    key: str  # digests.target
+    chat: ChatRef
+    language: str
+    limit: int
+    paused_reason: str | None
+
+
+class Delivery:
+    def __init__(self, core: Core) -> None:
+        self.core = core
+        self._chat_locks: dict[str, asyncio.Lock] = {}
+
+    async def deliver_subscription(self, sub: Subscription, now: datetime) -> Outcome:
+        topic = await self.core.topics.get(sub.topic, sub.chat.key)
+        if topic is None:
+            log.warning("subscription topic is gone", extra={"sub": sub.id, "topic": sub.topic})
+            return "no_topic"
+        target = Target(sub.target, sub.chat, await self.core.language_for(sub.chat),
+                        await self.core.max_papers_for(sub.chat), sub.paused_reason)
+
+        async def choose(day_papers: DayPapers) -> tuple[list[Paper], int]:
+            matched = select(topic, day_papers.papers)
+            return matched[: target.limit], max(0, len(matched) - target.limit)
+
+        outcome, day = await self._deliver(target, topic.categories, topic, now, choose)
+        if outcome in ("sent", "already_sent", "empty") and day is not None:
+            await self.core.store.subscriptions.set_last_sent(sub.id, day)
+        return outcome
+
+    async def deliver_user(self, digest: UserDigest, now: datetime) -> Outcome:
+        filters = await self.core.store.filters.list(digest.platform, digest.user_id)
+        includes = [f.value for f in filters if f.kind == "include"]
+        if not includes:
+            return "empty"
+        expressions: list[str] = []
+        categories: set[str] = set()
+        for value in includes:
+            topic = await self.core.topics.get(value, None)
+            if topic is not None:
+                expressions.append(topic.expression)
+                categories.update(topic.categories)
+            else:
+                expressions.append(value)
+        categories |= await self.core.digests.subscribed_categories()
+        mutes = [f.value for f in filters if f.kind == "mute"]
+        index = FilterIndex({digest.user_id: UserFilters(expressions, mutes)})
+        language = digest.language or self.core.settings.language
+        personal = Topic(name="mine", title="我的速递 · My digest" if language == "zh" else "My digest",
+                         categories=tuple(sorted(categories)), expression=" OR ".join(f"({e})" for e in expressions))
+        target = Target(digest.target, digest.chat, language, self.core.settings.digest_max_papers,
+                        digest.paused_reason)
+
+        async def choose(day_papers: DayPapers) -> tuple[list[Paper], int]:
+            matched = index.match_all([p for p in day_papers.papers if not p.is_replacement]).get(digest.user_id, [])
+            return matched[: target.limit], max(0, len(matched) - target.limit)
+
+        outcome, day = await self._deliver(target, personal.categories, personal, now, choose)
+        if outcome == "sent" and day is not None:
+            await self.core.store.filters.set_last_sent(digest.platform, digest.user_id, day)
+        return outcome
+
+    async def _deliver(self, target: Target, categories: tuple[str, ...], topic: Topic, now: datetime,
+                       choose: Chooser) -> tuple[Outcome, date | None]:
+        if target.paused_reason:
+            return "paused", None
+        if target.chat.platform not in self.core.adapters:
+            log.warning("no adapter for chat", extra={"chat": target.chat.key})
+            return "no_adapter", None
+        day_papers = await self.core.digests.latest_day(categories, now)  # ArxivError propagates to the scheduler
+        day = day_papers.day
+        if day_papers.no_announcement:
+            log.info("no announcement", extra={"target": target.key, "day": str(day)})
+            return "no_announcement", None
+        store = self.core.store.deliveries
+        plan = await store.get(target.key, day)
+        if plan is not None and plan.status != "planned":
+            return "already_sent", day
+        papers, more = await choose(day_papers)
+        if plan is None:
+            plan = await store.plan(target.key, day, target.chat.platform, target.chat.chat_id, [p.id for p in papers])
+            if not papers:
+                # Recorded so a restart does not look again; a chat gets no empty digest.
+                await store.finish(plan.id, "empty", 0)
+                return "empty", day
+        return await self.send_plan(plan, target, topic, more), day
+
+    async def send_plan(self, plan: DigestPlan, target: Target, topic: Topic, more: int = 0) -> Outcome:
+        """Send (or resume sending) a recorded plan; the papers come from the plan, not a new match."""
+        adapter = self.core.adapters[target.chat.platform]
+        papers_by_id = await self.core.store.papers.get_many(plan.paper_ids)
+        papers = [papers_by_id[pid] for pid in plan.paper_ids if pid in papers_by_id]
+        summaries = await self.core.summarizer.briefs(papers, target.language)
+        entries = tuple(DigestEntry(p, summaries[p.id], tuple(code_links(p))) for p in papers)
+        reply = Digest(topic, plan.day, target.language, entries, more=more)
+        skip = max(plan.sent_parts) + 1 if plan.sent_parts else 0
+        sent = len(plan.sent_parts)
+
+        async def record(index: int, message_id: str) -> None:
+            nonlocal sent
+            await self.core.store.deliveries.record_part(plan.id, index, [message_id])
+            sent += 1
+
+        lock = self._chat_locks.setdefault(target.chat.key, asyncio.Lock())
+        async with lock:  # one digest at a time per chat keeps its messages in order
+            try:
+                await adapter.send(target.chat, reply, skip=skip, on_sent=record)
+            except ChatUnavailable as exc:
+                paused = await self.core.store.chats.pause(target.chat.platform, target.chat.chat_id, exc.reason)
+                log.warning("chat unavailable, paused", extra={"chat": target.chat.key, "reason": exc.reason,
+                                                                "paused": paused})
+                return "unavailable"
+        await self.core.store.deliveries.finish(plan.id, "sent", sent)
+        log.info("digest sent", extra={"target": target.key, "day": str(plan.day), "papers": len(papers)})
+        return "sent"
+
+    async def notify_failure(self, chat: ChatRef, language: str, reason: str) -> None:
+        adapter = self.core.adapters.get(chat.platform)
+        if adapter is None:
+            return
+        text = (f"今天的论文速递未能发送：arXiv 一直无法访问（{reason}）。明天会照常推送。" if language == "zh" else
+                f"Today's digest could not be sent: arXiv did not answer ({reason}). It will resume tomorrow.")
+        try:
+            await adapter.send(chat, Text(text))
+        except ChatUnavailable as exc:
+            await self.core.store.chats.pause(chat.platform, chat.chat_id, exc.reason)
+

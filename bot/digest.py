@@ -1,0 +1,111 @@
+"""Builds a topic's digest: fetch the day once, match locally, summarize once per paper.
+
+Fetching is shared: the first digest of a day asks arXiv's RSS for the union of
+every subscribed category and stores it, so later digests (any chat, any topic)
+read the stored day. Summaries go through the summary cache, so a digest sent to a
+thousand chats costs one model call per paper.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
+
+from bot.arxiv_calendar import listing_day_for, submission_window
+from bot.commands import Progress
+from bot.links import code_links
+from bot.models import DayPapers, Paper, Topic
+from bot.replies import Digest, DigestEntry
+from bot.topics.matcher import rank
+
+if TYPE_CHECKING:
+    from bot.core import Core
+
+log = logging.getLogger(__name__)
+
+
+class DigestBuilder:
+    def __init__(self, core: Core) -> None:
+        self.core = core
+        # A thousand subscriptions firing at 08:00 must cause one RSS request, not a thousand.
+        self._fetch_lock = asyncio.Lock()
+
+    async def subscribed_categories(self) -> set[str]:
+        """Every category some subscription or personal filter needs: the one daily fetch covers them all."""
+        custom = {(t.name, t.owner): t for t in await self.core.store.topics.all()}
+        presets = self.core.topics.presets
+        categories: set[str] = set()
+        for sub in await self.core.store.subscriptions.all(include_paused=False):
+            topic = custom.get((sub.topic, sub.chat.key)) or custom.get((sub.topic, None)) or presets.get(sub.topic)
+            if topic:
+                categories.update(topic.categories)
+        for filters in (await self.core.store.filters.all()).values():
+            for f in filters:
+                topic = custom.get((f.value, None)) or presets.get(f.value)
+                if f.kind == "include" and topic:
+                    categories.update(topic.categories)
+        return categories
+
+    async def latest_day(self, categories: Iterable[str], now: datetime | None = None) -> DayPapers:
+        """The latest announcement day for ``categories``, fetched at most once per day."""
+        wanted = set(categories)
+        expected = listing_day_for(now or datetime.now(UTC))
+        async with self._fetch_lock:
+            cached = await self.core.store.papers.load_day(sorted(wanted), expected)
+            if cached is not None:
+                return cached
+            union = wanted | await self.subscribed_categories()
+            fetched = await self.core.source.todays_papers(sorted(union), today=expected)
+            if fetched.day > expected:
+                # Caught up after the next announcement: the feed moved on, so ask the API for the missed day.
+                return await self.past_days(wanted, expected, 1)
+            await self.core.store.papers.save_day(sorted(union), fetched)
+            if fetched.day < expected:
+                # The feed still shows an older listing: nothing was announced for the expected day (holiday).
+                log.info("no listing for the expected day", extra={"expected": str(expected), "feed_day": str(fetched.day)})
+                empty = DayPapers(day=expected, papers=[], no_announcement=True)
+                await self.core.store.papers.save_day(sorted(union), empty)
+                return empty
+        return DayPapers(fetched.day, [p for p in fetched.papers if wanted & set(p.categories)],
+                         fetched.no_announcement)
+
+    async def past_days(self, categories: Iterable[str], day: date, days: int) -> DayPapers:
+        """Papers of ``days`` listings ending at ``day``, from the API's submittedDate ranges."""
+        start, end = submission_window(day, days)
+        papers = await self.core.source.papers_submitted(sorted(set(categories)), start.date(), end.date())
+        papers = [p for p in papers if p.published is None or start <= p.published < end]
+        await self.core.store.papers.upsert(papers)
+        return DayPapers(day=day, papers=papers)
+
+    async def build(
+        self, topic: Topic, language: str, *, day: date | None = None, days: int = 1, limit: int = 20,
+        include_all: bool = False, progress: Progress | None = None, now: datetime | None = None,
+    ) -> Digest:
+        if day is None and days == 1:
+            day_papers = await self.latest_day(topic.categories, now)
+        else:
+            day_papers = await self.past_days(topic.categories, day or listing_day_for(now or datetime.now(UTC)), days)
+        if day_papers.no_announcement:
+            return Digest(topic, day_papers.day, language, (), no_announcement=True, days=days)
+        matched = select(topic, day_papers.papers)
+        chosen = matched if include_all else matched[:limit]
+        entries = await self.entries(chosen, language, progress)
+        return Digest(topic, day_papers.day, language, entries, more=len(matched) - len(chosen), days=days)
+
+    async def entries(self, papers: list[Paper], language: str, progress: Progress | None = None) -> tuple[DigestEntry, ...]:
+        if progress:
+            progress.start(len(papers), "summarizing")
+        callback = (lambda done, total: progress.advance()) if progress else None
+        summaries = await self.core.summarizer.briefs(papers, language, progress=callback)
+        if progress:
+            progress.done()
+        return tuple(DigestEntry(p, summaries[p.id], tuple(code_links(p))) for p in papers)
+
+
+def select(topic: Topic, papers: Iterable[Paper]) -> list[Paper]:
+    """Matching papers, best first; replacements are not news and nothing is listed twice."""
+    unique = {p.id: p for p in papers if not p.is_replacement}
+    return rank(topic, list(unique.values()))

@@ -1,0 +1,70 @@
+"""User-facing strings in Chinese and English, in one table so both stay complete."""
+
+from __future__ import annotations
+
+MESSAGES: dict[str, dict[str, str]] = {
+    # Dispatcher
+    "unknown_command": {"en": "I don't know /{name}. Try /help.", "zh": "没有 /{name} 这个命令，试试 /help。"},
+    "not_a_command": {"en": "Commands start with /. Try /help.", "zh": "命令以 / 开头，试试 /help。"},
+    "too_long": {
+        "en": "That message is too long ({n} characters); commands take at most {limit}.",
+        "zh": "消息太长（{n} 个字符），命令最多 {limit} 个字符。",
+    },
+    "group_only": {"en": "/{name} only works in a group or server channel.", "zh": "/{name} 只能在群组或频道中使用。"},
+    "admins_only": {
+        "en": "Only admins of this chat can use /{name}.",
+        "zh": "只有本群管理员可以使用 /{name}。",
+    },
+    "internal_error": {
+        "en": "Sorry, something went wrong on my side. Nothing was changed; please try again later.",
+        "zh": "抱歉，机器人内部出错了。没有任何改动，请稍后再试。",
+    },
+    "usage": {"en": "Usage", "zh": "用法"},
+    # Digest and summary labels
+    "digest_header": {"en": "{title} · {day}", "zh": "{title} · {day} 更新"},
+    "digest_header_days": {"en": "{title} · {start} – {day}", "zh": "{title} · {start} 至 {day} 更新"},
+    "digest_count": {"en": "{n} new papers", "zh": "共 {n} 篇新论文"},
+    "digest_empty": {
+        "en": "No new papers on this topic today.",
+        "zh": "今天没有这个主题的新论文。",
+    },
+    "no_announcement": {
+        "en": "No new papers announced today: arXiv does not announce on weekends and holidays.",
+        "zh": "今天 arXiv 没有发布新论文（周末和节假日不发布）。",
+    },
+    "digest_more": {
+        "en": "…and {n} more. Send /digest {topic} all to see every paper.",
+        "zh": "……还有 {n} 篇。发送 /digest {topic} all 查看全部。",
+    },
+    "authors": {"en": "Authors", "zh": "作者"},
+    "comment": {"en": "Comment", "zh": "备注"},
+    "code": {"en": "Code", "zh": "代码"},
+    "summary": {"en": "Summary", "zh": "摘要"},
+    "takeaways": {"en": "Key takeaways", "zh": "要点"},
+    "full_summary_button": {"en": "Full summary", "zh": "完整解读"},
+    "title_translated": {"en": "Title", "zh": "标题"},
+    "affiliations": {"en": "Affiliations", "zh": "单位"},
+    "keywords": {"en": "Keywords", "zh": "关键词"},
+    "links": {"en": "Links", "zh": "链接"},
+    "paper": {"en": "Paper", "zh": "论文"},
+    "background": {"en": "Background", "zh": "研究背景"},
+    "past_methods": {"en": "Past methods and their problems", "zh": "过去方案和缺点"},
+    "proposed_method": {"en": "Proposed method", "zh": "本文方法"},
+    "task_and_performance": {"en": "Task and performance", "zh": "任务与性能"},
+    "method_steps": {"en": "Method, step by step", "zh": "方法详解"},
+    "conclusion": {"en": "Conclusion", "zh": "总结"},
+    "significance": {"en": "Significance", "zh": "意义"},
+    "innovation": {"en": "Innovation", "zh": "创新点"},
+    "performance": {"en": "Performance", "zh": "性能"},
+    "workload": {"en": "Workload", "zh": "工作量"},
+    "figures_not_allowed": {
+        "en": "Figures are not reposted: this paper's license does not allow it. See the PDF.",
+        "zh": "该论文的许可证不允许转载图片，请查看 PDF。",
+    },
+}
+
+
+def t(language: str, key: str, **values: object) -> str:
+    entry = MESSAGES[key]
+    template = entry.get(language) or entry["en"]
+    return template.format(**values) if values else template

@@ -1,0 +1,86 @@
+"""``paperbot run``: every adapter with a token, the scheduler, one event loop.
+
+Telegram, Discord and the scheduler share the loop, so adapters use their manual
+lifecycles (never ``run_polling`` or ``client.run``, which own and close the loop).
+With no token at all, the console adapter runs instead, scheduler included, so a
+newcomer sees digests arrive in the terminal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+
+from bot.adapters.base import Adapter
+from bot.adapters.console import CONSOLE_CHAT, ConsoleAdapter
+from bot.config import Settings
+from bot.core import Core
+from bot.scheduler import DigestScheduler
+
+log = logging.getLogger(__name__)
+
+
+def platform_adapters(settings: Settings) -> list[Adapter]:
+    adapters: list[Adapter] = []
+    if settings.telegram_bot_token:
+        from bot.adapters.telegram import TelegramAdapter
+
+        adapters.append(TelegramAdapter(settings))
+    if settings.discord_bot_token:
+        from bot.adapters.discord import DiscordAdapter
+
+        adapters.append(DiscordAdapter(settings))
+    return adapters
+
+
+async def run(settings: Settings) -> int:
+    async with await Core.create(settings) as core:
+        adapters = platform_adapters(settings)
+        if not adapters:
+            return await run_console(core)
+        stop = asyncio.Event()
+        _on_signals(stop.set)
+        started: list[Adapter] = []
+        scheduler = DigestScheduler(core)
+        try:
+            for adapter in adapters:
+                await adapter.start(core)
+                core.adapters[adapter.name] = adapter
+                started.append(adapter)
+                log.info("adapter started", extra={"adapter": adapter.name})
+            await scheduler.start()
+            log.info("paperbot running", extra={"adapters": [a.name for a in started]})
+            await stop.wait()
+            log.info("shutting down")
+        finally:
+            await scheduler.stop()
+            for adapter in reversed(started):
+                try:
+                    await adapter.stop()
+                except Exception:
+                    log.exception("adapter did not stop cleanly", extra={"adapter": adapter.name})
+    return 0
+
+
+async def run_console(core: Core) -> int:
+    console = ConsoleAdapter()
+    await console.start(core)
+    core.adapters[console.name] = console
+    await core.store.chats.ensure(CONSOLE_CHAT, "console")
+    scheduler = DigestScheduler(core)
+    await scheduler.start()
+    try:
+        await console.repl()
+    finally:
+        await scheduler.stop()
+        await console.stop()
+    return 0
+
+
+def _on_signals(callback: object) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, callback)  # type: ignore[arg-type]

@@ -1,0 +1,147 @@
+"""Export and import of subscriptions, chat settings, chat topics and user filters as JSON.
+
+Import validates every record before writing any, so a bad file changes nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import time
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, Field, field_validator
+
+from bot.models import ChatRef, Topic
+from bot.store import Store
+from bot.store.chats import WEEKDAY_NAMES, format_weekdays, parse_weekdays
+from bot.topics.expression import parse
+
+FORMAT_VERSION = 1
+
+
+def _zone(value: str | None) -> str | None:
+    if value is not None:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value[:64]!r}") from None
+    return value
+
+
+class ChatRecord(BaseModel):
+    platform: str
+    chat_id: str
+    kind: str = "private"
+    title: str | None = None
+    language: str | None = None
+    timezone: str | None = None
+    max_papers: int | None = Field(None, ge=1, le=200)
+    figures: bool = False
+
+    _tz = field_validator("timezone")(classmethod(lambda cls, v: _zone(v)))
+
+
+class SubscriptionRecord(BaseModel):
+    platform: str
+    chat_id: str
+    thread_id: str | None = None
+    topic: str
+    at_time: str = Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    timezone: str
+    weekdays: str
+
+    _tz = field_validator("timezone")(classmethod(lambda cls, v: _zone(v)))
+
+    @field_validator("weekdays")
+    @classmethod
+    def _days(cls, value: str) -> str:
+        if not all(d in WEEKDAY_NAMES for d in value.split(",") if d):
+            raise ValueError("weekdays are mon,tue,wed,thu,fri,sat,sun")
+        return value
+
+
+class TopicRecord(BaseModel):
+    name: str
+    owner: str | None
+    title: str
+    categories: list[str]
+    expression: str
+
+    @field_validator("expression")
+    @classmethod
+    def _expression(cls, value: str) -> str:
+        parse(value)
+        return value
+
+
+class FilterRecord(BaseModel):
+    platform: str
+    user_id: str
+    kind: str = Field(pattern="^(include|mute)$")
+    value: str = Field(max_length=300)
+
+
+class UserDigestRecord(BaseModel):
+    platform: str
+    user_id: str
+    dm_chat_id: str
+    enabled: bool
+    at_time: str = Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    timezone: str
+    weekdays: str
+    language: str | None = None
+
+    _tz = field_validator("timezone")(classmethod(lambda cls, v: _zone(v)))
+
+
+class Export(BaseModel):
+    version: int = FORMAT_VERSION
+    chats: list[ChatRecord] = []
+    subscriptions: list[SubscriptionRecord] = []
+    topics: list[TopicRecord] = []
+    filters: list[FilterRecord] = []
+    user_digests: list[UserDigestRecord] = []
+
+
+async def export_all(store: Store) -> dict[str, Any]:
+    chats = [ChatRecord(platform=c.chat.platform, chat_id=c.chat.chat_id, kind=c.chat.kind, title=c.title,
+                        language=c.language, timezone=c.timezone, max_papers=c.max_papers, figures=c.figures)
+             for c in await store.chats.all()]
+    subs = [SubscriptionRecord(platform=s.chat.platform, chat_id=s.chat.chat_id, thread_id=s.chat.thread_id,
+                               topic=s.topic, at_time=s.at_time.strftime("%H:%M"), timezone=s.timezone,
+                               weekdays=format_weekdays(s.weekdays))
+            for s in await store.subscriptions.all()]
+    topics = [TopicRecord(name=t.name, owner=t.owner, title=t.title, categories=list(t.categories),
+                          expression=t.expression) for t in await store.topics.all()]
+    filters = [FilterRecord(platform=p, user_id=u, kind=f.kind, value=f.value)
+               for (p, u), items in (await store.filters.all()).items() for f in items]
+    digests = [UserDigestRecord(platform=d.platform, user_id=d.user_id, dm_chat_id=d.dm_chat_id, enabled=d.enabled,
+                                at_time=d.at_time.strftime("%H:%M"), timezone=d.timezone,
+                                weekdays=format_weekdays(d.weekdays), language=d.language)
+               for d in await store.filters.digests(enabled_only=False)]
+    return Export(chats=chats, subscriptions=subs, topics=topics, filters=filters, user_digests=digests).model_dump()
+
+
+async def import_all(store: Store, data: Any) -> dict[str, int]:
+    """Validate the whole file first (raises pydantic.ValidationError), then write it."""
+    doc = Export.model_validate(data)
+    for c in doc.chats:
+        chat = ChatRef(c.platform, c.chat_id, c.kind)  # type: ignore[arg-type]
+        await store.chats.ensure(chat, c.title)
+        await store.chats.update(chat, language=c.language, timezone=c.timezone, max_papers=c.max_papers,
+                                 figures=int(c.figures))
+    for t in doc.topics:
+        await store.topics.save(Topic(t.name, t.title, tuple(t.categories), t.expression, owner=t.owner))
+    kinds = {(c.platform, c.chat_id): c.kind for c in doc.chats}
+    for s in doc.subscriptions:
+        hh, mm = s.at_time.split(":")
+        chat = ChatRef(s.platform, s.chat_id, kinds.get((s.platform, s.chat_id), "group"), s.thread_id)  # type: ignore[arg-type]
+        await store.subscriptions.upsert(chat, s.topic, time(int(hh), int(mm)), s.timezone, parse_weekdays(s.weekdays))
+    for f in doc.filters:
+        await store.filters.add(f.platform, f.user_id, f.kind, f.value)
+    for d in doc.user_digests:
+        hh, mm = d.at_time.split(":")
+        await store.filters.set_digest(d.platform, d.user_id, d.dm_chat_id, d.enabled, time(int(hh), int(mm)),
+                                       d.timezone, d.language, parse_weekdays(d.weekdays))
+    return {"chats": len(doc.chats), "subscriptions": len(doc.subscriptions), "topics": len(doc.topics),
+            "filters": len(doc.filters), "user_digests": len(doc.user_digests)}

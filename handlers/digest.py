@@ -1,0 +1,67 @@
+"""/digest: a digest right now, for one topic or for every topic this chat follows."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.arxiv_source import ArxivError
+from bot.commands import Command, Param, UsageError, command
+from bot.core import Core
+from bot.replies import Error, Replies, Reply
+from handlers.common import resolve_topic, say
+
+
+@command(
+    "digest",
+    help_en="Today's digest now: /digest [topic] [all] [YYYY-MM-DD]",
+    help_zh="立即获取今日速递：/digest [主题] [all] [日期]",
+    params=(
+        Param("topic", "topic name; default: this chat's subscriptions", autocomplete="topic"),
+        Param("options", "all (no limit) and/or a date YYYY-MM-DD", rest=True),
+    ),
+    slow=True,
+)
+async def digest(core: Core, cmd: Command) -> Reply:
+    language = await core.language_for(cmd.chat)
+    names: list[str] = []
+    include_all, day = False, None
+    for arg in cmd.args:
+        if arg.lower() == "all":
+            include_all = True
+        elif _looks_like_date(arg):
+            day = _parse_date(arg, language)
+        else:
+            names.append(arg)
+    if len(names) > 1:
+        raise UsageError(say(language, "Name one topic at most.", "最多写一个主题。"))
+    if names:
+        topics = [await resolve_topic(core, cmd, names[0])]
+    else:
+        subs = await core.store.subscriptions.for_chat(cmd.chat)
+        topics = [t for t in [await core.topics.get(s.topic, cmd.chat.key) for s in subs] if t]
+        if not topics:
+            raise UsageError(say(language, "Which topic? See /topics.", "哪个主题？见 /topics。"))
+    limit = await core.max_papers_for(cmd.chat)
+    digests: list[Reply] = []
+    for topic in topics:
+        try:
+            digests.append(await core.digests.build(topic, language, day=day, limit=limit, include_all=include_all,
+                                                    progress=cmd.progress))
+        except ArxivError as exc:
+            return Error(say(language, f"arXiv is not answering right now ({exc}). Please try again later.",
+                             f"arXiv 暂时无法访问（{exc}），请稍后再试。"))
+    return digests[0] if len(digests) == 1 else Replies(tuple(digests))
+
+
+def _looks_like_date(text: str) -> bool:
+    return len(text) == 10 and text[4] == "-" and text[7] == "-"
+
+
+def _parse_date(text: str, language: str) -> date:
+    try:
+        value = date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(say(language, f"'{text}' is not a date; use YYYY-MM-DD.", f"'{text}' 不是日期，请用 YYYY-MM-DD。")) from None
+    if value < date(1991, 8, 1) or value > date.today():
+        raise UsageError(say(language, "That date has no arXiv listing.", "该日期没有 arXiv 列表。"))
+    return value

@@ -1,0 +1,102 @@
+"""Shared fixtures: a fake arXiv on 127.0.0.1, settings pointing at it, a core, and a console bot.
+
+The ``bot`` fixture is errbot's testbot idea: send a command line through the real
+console adapter and dispatcher, get back the reply and its rendered text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.adapters.console import CONSOLE_CHAT, ConsoleAdapter
+from bot.arxiv_calendar import listing_day_for
+from bot.config import Settings
+from bot.core import Core
+from bot.models import ChatRef
+from bot.render.plain import render
+from bot.replies import Reply
+from tests.fakes.arxiv import FakeArxiv
+
+# The five papers of the two reference digests, all cs.CV.
+REFERENCE_IDS = ("2407.03204", "2407.02165", "2407.21047", "2407.21002", "2407.19593")
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("GEMINI_API_KEY", "GOOGLE_API_KEY", "GOOGLE_GENAI_USE_VERTEXAI", "OPENAI_API_KEY",
+                 "TELEGRAM_BOT_TOKEN", "DISCORD_BOT_TOKEN", "GOOGLE_GEMINI_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+
+
+def today_listing() -> date:
+    return listing_day_for(datetime.now(UTC))
+
+
+@pytest.fixture
+async def arxiv() -> AsyncIterator[FakeArxiv]:
+    """A fake arXiv whose current listing (RSS) is today's and announces every cs.CV/cs.GR paper it holds."""
+    fake = FakeArxiv()
+    await fake.start()
+    fake.day = today_listing()
+    try:
+        yield fake
+    finally:
+        await fake.stop()
+
+
+def make_settings(arxiv: FakeArxiv, tmp_path: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "db_path": tmp_path / "paperbot.db",
+        "arxiv_api_url": f"{arxiv.url}/api/query",
+        "arxiv_rss_url": f"{arxiv.url}/rss",
+        "arxiv_pdf_url": f"{arxiv.url}/pdf",
+        "arxiv_delay_seconds": 0.0,
+        "arxiv_retries": 2,
+        "llm_backend": "extractive",
+        "language": "en",
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def settings(arxiv: FakeArxiv, tmp_path: Path) -> Settings:
+    return make_settings(arxiv, tmp_path)
+
+
+@pytest.fixture
+async def core(settings: Settings) -> AsyncIterator[Core]:
+    async with await Core.create(settings) as c:
+        yield c
+
+
+@dataclass
+class Said:
+    reply: Reply
+    text: str
+
+
+class ConsoleBot:
+    """Send command lines as a user of a chat; get the reply and its plain rendering."""
+
+    def __init__(self, core: Core) -> None:
+        self.core = core
+        self.adapter = ConsoleAdapter()
+
+    async def say(self, line: str, *, chat: ChatRef = CONSOLE_CHAT, user: str = "alice", admin: bool = True) -> Said:
+        reply = await self.core.dispatcher.dispatch_line(line, user_id=user, chat=chat, can_admin=admin,
+                                                         dm_chat_id=user)
+        return Said(reply, render(reply))
+
+
+@pytest.fixture
+async def bot(core: Core) -> ConsoleBot:
+    return ConsoleBot(core)
