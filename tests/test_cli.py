@@ -1,0 +1,115 @@
+"""The command line, run as a real process against the fake arXiv on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.arxiv_calendar import listing_day_for
+from tests.fakes.arxiv import FakeArxiv
+from tests.fakes.base import ThreadedFake
+
+
+@pytest.fixture(scope="module")
+def arxiv_url() -> Iterator[str]:
+    fake = FakeArxiv()
+    with ThreadedFake(fake) as served:
+        served.day = listing_day_for(datetime.now(UTC))
+        yield served.url
+
+
+def paperbot(args: list[str], arxiv_url: str, tmp_path: Path, stdin: str | None = None,
+             **extra_env: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.endswith(("_TOKEN", "_KEY"))}
+    env.update({
+        "PAPERBOT_DB_PATH": str(tmp_path / "cli.db"),
+        "PAPERBOT_ARXIV_API_URL": f"{arxiv_url}/api/query",
+        "PAPERBOT_ARXIV_RSS_URL": f"{arxiv_url}/rss",
+        "PAPERBOT_ARXIV_PDF_URL": f"{arxiv_url}/pdf",
+        "PAPERBOT_ARXIV_DELAY_SECONDS": "0.05",
+        "PAPERBOT_LANGUAGE": "en",
+        "NO_PROXY": "127.0.0.1,localhost",
+        "COLUMNS": "200",
+        **extra_env,
+    })
+    return subprocess.run([sys.executable, "-m", "bot", *args], cwd=tmp_path, env=env, input=stdin,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_help_is_useful_everywhere(arxiv_url: str, tmp_path: Path) -> None:
+    top = paperbot(["--help"], arxiv_url, tmp_path)
+    assert top.returncode == 0 and "digest" in top.stdout and "summarize" in top.stdout
+    for command in ("run", "console", "summarize", "digest", "topics", "stats", "status", "export", "import"):
+        done = paperbot([command, "--help"], arxiv_url, tmp_path)
+        assert done.returncode == 0, command
+        assert "usage: paperbot" in done.stdout
+
+
+def test_cli_digest_prints_todays_papers(arxiv_url: str, tmp_path: Path) -> None:
+    done = paperbot(["digest", "--topic", "virtual-humans"], arxiv_url, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "Expressive Gaussian Human Avatars" in done.stdout
+    assert "https://github.com/agnJason/XHand" in done.stdout
+    assert "extractive summary" in done.stdout
+
+
+def test_cli_digest_for_past_days_uses_submission_dates(arxiv_url: str, tmp_path: Path) -> None:
+    done = paperbot(["digest", "--topic", "virtual-humans", "--date", "2024-07-05", "--days", "3", "--lang", "zh"],
+                    arxiv_url, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "2407.03204" in done.stdout and "2407.02165" in done.stdout
+    assert "2407.21002" not in done.stdout  # submitted weeks later
+    assert "更新" in done.stdout
+
+
+def test_cli_summarize_prints_a_labelled_summary(arxiv_url: str, tmp_path: Path) -> None:
+    done = paperbot(["summarize", "https://arxiv.org/pdf/2407.21002v1"], arxiv_url, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "XHand" in done.stdout and "https://github.com/agnJason/XHand" in done.stdout
+    assert "extractive summary" in done.stdout
+
+
+def test_cli_summarize_rejects_a_foreign_url(arxiv_url: str, tmp_path: Path) -> None:
+    done = paperbot(["summarize", "https://example.com/abs/2407.21002"], arxiv_url, tmp_path)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_run_without_tokens_starts_the_console(arxiv_url: str, tmp_path: Path) -> None:
+    script = "/subscribe virtual-humans 07:00 Asia/Shanghai\n/subscriptions\ntopics\n/quit\n"
+    done = paperbot(["run"], arxiv_url, tmp_path, stdin=script)
+    assert done.returncode == 0, done.stderr
+    assert "paperbot console" in done.stdout
+    assert "Subscribed to" in done.stdout and "Asia/Shanghai" in done.stdout
+    assert "virtual-humans" in done.stdout
+
+
+def test_status_export_and_import_round_trip(arxiv_url: str, tmp_path: Path) -> None:
+    paperbot(["console"], arxiv_url, tmp_path, stdin="/subscribe llm 09:00 Europe/Berlin\n/filter add avatar\n")
+    status = paperbot(["status"], arxiv_url, tmp_path)
+    assert status.returncode == 0 and "llm" in status.stdout and "Europe/Berlin" in status.stdout
+    exported = paperbot(["export", str(tmp_path / "out.json")], arxiv_url, tmp_path)
+    assert exported.returncode == 0
+    data = json.loads((tmp_path / "out.json").read_text())
+    assert data["subscriptions"][0]["topic"] == "llm" and data["filters"][0]["value"] == "avatar"
+
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    imported = paperbot(["import", str(tmp_path / "out.json")], arxiv_url, fresh)
+    assert imported.returncode == 0 and "1 subscriptions" in imported.stdout
+
+    data["subscriptions"][0]["timezone"] = "Mars/Olympus"
+    (tmp_path / "bad.json").write_text(json.dumps(data))
+    other = tmp_path / "other"
+    other.mkdir()
+    bad = paperbot(["import", str(tmp_path / "bad.json")], arxiv_url, other)
+    assert bad.returncode == 2 and "nothing imported" in bad.stderr
+    assert "Mars/Olympus" not in paperbot(["export"], arxiv_url, other).stdout
+    assert json.loads(paperbot(["export"], arxiv_url, other).stdout)["filters"] == []
