@@ -1,0 +1,401 @@
+"""Everything paperbot asks arXiv, politely: one request at a time, spaced, retried.
+
+arXiv's terms allow one request every three seconds over one connection, and the API
+sometimes answers with an empty page instead of an error. This module enforces the
+first (:class:`Politeness`, shared by API, RSS and PDF requests) and refuses to take
+the second at face value. Parsing lives in :mod:`bot.arxiv_feeds`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
+from email.utils import parsedate_to_datetime
+from types import TracebackType
+from typing import Literal, TypeVar
+
+import httpx
+
+from bot.arxiv_feeds import ApiPage, FeedError, RssDay, enrich, parse_api_feed, parse_rss_feed, split_versioned_id
+from bot.arxiv_ids import is_arxiv_id
+from bot.config import Settings
+from bot.models import DayPapers, Paper
+
+__all__ = ["ArxivError", "ArxivSource", "ArxivStats", "ArxivUnavailable", "Politeness"]
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+MAX_PAGE = 2000  # the API refuses larger pages
+MAX_TOTAL = 30000  # and never pages past this
+MAX_RETRY_AFTER = 120.0  # a hostile or buggy Retry-After must not park the bot for hours
+_THREAD_PARSE_BYTES = 1_000_000
+_CATEGORY_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-.")
+
+
+class ArxivError(Exception):
+    """Talking to arXiv failed; ``str(exc)`` is fit to show in chat."""
+
+
+class ArxivUnavailable(ArxivError):
+    """arXiv kept failing (errors, timeouts, empty pages) through every retry."""
+
+
+class _Retry(Exception):
+    """A response that should be asked again; ``value`` is what it parsed to, if anything."""
+
+    def __init__(self, reason: str, retry_after: float | None = None, value: object = None) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
+        self.value = value
+
+
+@dataclass
+class ArxivStats:
+    """Request counters; benchmarks and tests read them to prove batching and politeness."""
+
+    api_requests: int = 0
+    rss_requests: int = 0
+    pdf_requests: int = 0
+    retries: int = 0
+
+
+class Politeness:
+    """One request in flight, and at least ``delay`` seconds between request starts.
+
+    ``defer`` pushes the next start back for everyone, so a Retry-After from arXiv slows
+    the whole process down rather than only the request that received it.
+    """
+
+    def __init__(
+        self,
+        delay: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+    ) -> None:
+        self.delay = delay
+        self._clock = clock
+        self._sleep = sleep
+        self._lock = asyncio.Lock()
+        self._last_start: float | None = None
+        self._not_before = float("-inf")
+
+    def defer(self, seconds: float) -> None:
+        self._not_before = max(self._not_before, self._clock() + seconds)
+
+    @asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        """Hold the only request slot; the body is one HTTP request."""
+        async with self._lock:
+            while True:
+                earliest = self._not_before
+                if self._last_start is not None:
+                    earliest = max(earliest, self._last_start + self.delay)
+                wait = earliest - self._clock()
+                if wait <= 0:
+                    break
+                await self._sleep(wait)
+            self._last_start = self._clock()
+            yield
+
+
+class ArxivSource:
+    """arXiv API, announcement RSS and PDFs behind one client and one politeness limiter.
+
+    Build one per process and share it: the limiter only protects requests that go
+    through the same instance (or pass the same ``politeness``).
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        client: httpx.AsyncClient | None = None,
+        politeness: Politeness | None = None,
+    ) -> None:
+        self._settings = settings
+        self._timeout = httpx.Timeout(settings.arxiv_timeout_seconds)
+        self._client = client or httpx.AsyncClient(
+            timeout=self._timeout,
+            follow_redirects=True,
+            limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
+            headers={"User-Agent": "paperbot/0.1 (daily arXiv digests for research chats)"},
+        )
+        self._owns_client = client is None
+        self.politeness = politeness or Politeness(settings.arxiv_delay_seconds)
+        self.stats = ArxivStats()
+
+    async def __aenter__(self) -> ArxivSource:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        if self._owns_client:
+            await self._client.aclose()
+
+    # ----------------------------------------------------------------- public API
+
+    async def todays_papers(self, categories: Iterable[str], today: date | None = None) -> DayPapers:
+        """The latest announcement for ``categories``: one RSS request plus batched enrichment.
+
+        Replacements are returned too, flagged by ``announce_type``; callers decide. If
+        the API fails after every retry the RSS papers are returned unenriched (no
+        comment or primary category): a digest without comments beats no digest.
+        """
+        cats = _categories(categories)
+        url = f"{self._settings.arxiv_rss_url}/{'+'.join(cats)}"
+        feed = await self._fetch("rss", url, None, _rss_feed)
+        day = feed.day or today or datetime.now(UTC).date()
+        announced: dict[str, Paper] = {}
+        for paper in feed.papers:
+            announced.setdefault(paper.id, replace(paper, announced=day))
+        if not announced:
+            return DayPapers(day=day, papers=[], no_announcement=True)
+        try:
+            details = await self._by_ids([i for i in announced if is_arxiv_id(i)], expect_all=True)
+        except ArxivUnavailable as exc:
+            log.warning("arXiv API unavailable, digest for %s goes out without comments: %s", day, exc)
+            details = {}
+        papers = [enrich(p, details[i]) if i in details else p for i, p in announced.items()]
+        return DayPapers(day=day, papers=papers)
+
+    async def papers_by_ids(self, ids: Sequence[str]) -> list[Paper]:
+        """Papers in request order; unknown or malformed ids are simply absent."""
+        wanted = list(dict.fromkeys(i.strip() for i in ids if is_arxiv_id(i.strip())))
+        found = await self._by_ids(wanted, expect_all=False)
+        bare = dict.fromkeys(split_versioned_id(i)[0] for i in wanted)
+        return [found[key] for key in bare if key in found]
+
+    async def papers_submitted(self, categories: Iterable[str], start: date, end: date) -> list[Paper]:
+        """Papers submitted in ``[start, end]`` (GMT days), oldest first, paging politely."""
+        cats = _categories(categories)
+        cat_query = " OR ".join(f"cat:{c}" for c in cats)
+        query = f"({cat_query}) AND submittedDate:[{start:%Y%m%d}0000 TO {end:%Y%m%d}2359]"
+        size = min(self._settings.arxiv_batch_size, MAX_PAGE)
+        papers: dict[str, Paper] = {}
+        offset, total = 0, MAX_TOTAL
+        while offset < min(total, MAX_TOTAL):
+            params = {
+                "search_query": query,
+                "start": str(offset),
+                "max_results": str(size),
+                "sortBy": "submittedDate",
+                "sortOrder": "ascending",
+            }
+            page = await self._fetch("api", self._settings.arxiv_api_url, params, _search_check(offset))
+            total = page.total_results if page.total_results is not None else 0
+            if not page.papers:
+                break
+            for paper in page.papers:
+                papers.setdefault(paper.id, paper)
+            offset += len(page.papers)
+        return list(papers.values())
+
+    async def fetch_pdf(self, paper_id: str, version: int | None = None, max_bytes: int | None = None) -> bytes:
+        """Download a PDF under the same politeness; refuses bodies over ``max_bytes``."""
+        if not is_arxiv_id(paper_id):
+            raise ArxivError("That is not an arXiv id, so there is no PDF to fetch.")
+        limit = max_bytes if max_bytes is not None else self._settings.pdf_max_bytes
+        suffix = f"v{version}" if version is not None else ""
+        url = f"{self._settings.arxiv_pdf_url}/{paper_id}{suffix}"
+        attempts = self._settings.arxiv_retries + 1
+        for attempt in range(attempts):
+            async with self.politeness.slot():
+                self.stats.pdf_requests += 1
+                try:
+                    async with self._client.stream("GET", url, timeout=self._timeout) as response:
+                        retry = _retry_reason(response)
+                        if retry is None:
+                            return await _read_pdf(response, paper_id, limit)
+                except httpx.TimeoutException:
+                    retry = _Retry("timeout")
+                except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
+                    raise ArxivError(f"The arXiv PDF address is misconfigured: {exc}") from None
+                except httpx.RequestError as exc:
+                    retry = _Retry(f"connection error: {exc!r}")
+            self._back_off(attempt, attempts, retry, url)
+        raise ArxivUnavailable(f"arXiv did not send the PDF after {attempts} tries; please try again later.")
+
+    # ----------------------------------------------------------------- internals
+
+    async def _by_ids(self, ids: list[str], *, expect_all: bool) -> dict[str, Paper]:
+        """Batched ``id_list`` lookups keyed by bare id.
+
+        ``expect_all`` marks ids arXiv just announced: an empty answer for them is a
+        glitch to retry. For user-supplied ids an empty answer may just mean "no such
+        paper", so it is retried only when the feed's own total contradicts it.
+        """
+        size = self._settings.arxiv_batch_size
+        found: dict[str, Paper] = {}
+        for i in range(0, len(ids), size):
+            batch = ids[i : i + size]
+            params = {"id_list": ",".join(batch), "start": "0", "max_results": str(size)}
+            page = await self._fetch(
+                "api", self._settings.arxiv_api_url, params, _id_list_check(expect_all), accept_last=True
+            )
+            for paper in page.papers:
+                found.setdefault(paper.id, paper)
+        return found
+
+    async def _fetch(
+        self,
+        kind: Literal["api", "rss"],
+        url: str,
+        params: dict[str, str] | None,
+        parse: Callable[[httpx.Response], T],
+        *,
+        accept_last: bool = False,
+    ) -> T:
+        """GET with politeness and retries; ``parse`` raises :class:`_Retry` for suspicious bodies.
+
+        With ``accept_last`` a body that stayed suspicious through every retry is returned
+        anyway (its parsed ``value``), because for some queries "empty" may be the truth.
+        """
+        attempts = self._settings.arxiv_retries + 1
+        last: _Retry | None = None
+        for attempt in range(attempts):
+            async with self.politeness.slot():
+                if kind == "rss":
+                    self.stats.rss_requests += 1
+                else:
+                    self.stats.api_requests += 1
+                try:
+                    response = await self._client.get(url, params=params, timeout=self._timeout)
+                except httpx.TimeoutException:
+                    response, last = None, _Retry("timeout")
+                except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
+                    raise ArxivError(f"The arXiv address is misconfigured: {exc}") from None
+                except httpx.RequestError as exc:
+                    response, last = None, _Retry(f"connection error: {exc!r}")
+            if response is not None:
+                last = _retry_reason(response)
+                if last is None and response.status_code > 400:
+                    raise ArxivError(f"arXiv refused the request (HTTP {response.status_code}).")
+                if last is None:
+                    try:
+                        if len(response.content) > _THREAD_PARSE_BYTES:  # a 2000-entry page takes ~1 s
+                            return await asyncio.to_thread(parse, response)
+                        return parse(response)
+                    except _Retry as exc:
+                        last = exc
+            assert last is not None
+            if attempt + 1 == attempts and accept_last and last.value is not None:
+                log.warning("arXiv %s stayed suspicious (%s); taking it as it is", kind, last)
+                return last.value  # type: ignore[return-value]
+            self._back_off(attempt, attempts, last, url)
+        raise ArxivUnavailable(f"arXiv did not answer after {attempts} tries; please try again later.")
+
+    def _back_off(self, attempt: int, attempts: int, retry: _Retry, url: str) -> None:
+        if attempt + 1 >= attempts:
+            return
+        self.stats.retries += 1
+        wait = min(self._settings.arxiv_delay_seconds, 1.0) * 2**attempt
+        if retry.retry_after is not None:
+            wait = max(wait, retry.retry_after)
+        log.info("arXiv %s: %s; retrying in %.1fs (%d/%d)", url, retry, wait, attempt + 1, attempts - 1)
+        self.politeness.defer(wait)
+
+
+def _retry_reason(response: httpx.Response) -> _Retry | None:
+    """A _Retry for statuses worth asking again (429, 5xx); None for everything else."""
+    status = response.status_code
+    if status == 429 or status >= 500:
+        return _Retry(f"HTTP {status}", _retry_after(response.headers.get("Retry-After")))
+    return None
+
+
+def _retry_after(raw: str | None) -> float | None:
+    if not raw:
+        return None
+    try:
+        seconds = float(raw)
+    except ValueError:
+        try:
+            seconds = (parsedate_to_datetime(raw) - datetime.now(UTC)).total_seconds()
+        except (TypeError, ValueError, IndexError):
+            return None
+    if math.isnan(seconds):
+        return None
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER)
+
+
+def _api_page(response: httpx.Response) -> ApiPage:
+    try:
+        page = parse_api_feed(response.text)
+    except FeedError as exc:
+        raise _Retry(f"unreadable API response: {exc}") from None
+    if response.status_code == 400:
+        detail = page.errors[0] if page.errors else "bad request"
+        raise ArxivError(f"arXiv rejected the query: {detail}")
+    return page
+
+
+def _rss_feed(response: httpx.Response) -> RssDay:
+    if response.status_code == 400:
+        raise ArxivError("arXiv does not know one of these categories.")
+    try:
+        return parse_rss_feed(response.text)
+    except FeedError as exc:
+        raise _Retry(f"unreadable RSS: {exc}") from None
+
+
+def _id_list_check(expect_all: bool) -> Callable[[httpx.Response], ApiPage]:
+    def check(response: httpx.Response) -> ApiPage:
+        page = _api_page(response)
+        if not page.papers and (expect_all or (page.total_results or 0) > 0):
+            raise _Retry("empty id_list page", value=page)
+        return page
+
+    return check
+
+
+def _search_check(offset: int) -> Callable[[httpx.Response], ApiPage]:
+    def check(response: httpx.Response) -> ApiPage:
+        page = _api_page(response)
+        if not page.papers and offset < min(page.total_results or 0, MAX_TOTAL):
+            raise _Retry(f"empty page at {offset} of {page.total_results}")
+        return page
+
+    return check
+
+
+async def _read_pdf(response: httpx.Response, paper_id: str, limit: int) -> bytes:
+    if response.status_code >= 400:
+        raise ArxivError(f"arXiv has no PDF for {paper_id} (HTTP {response.status_code}).")
+    too_big = ArxivError(f"The PDF of {paper_id} is larger than {limit / 1e6:.0f} MB; not downloading it.")
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise too_big
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > limit:
+            raise too_big
+        chunks.append(chunk)
+    body = b"".join(chunks)
+    if not body.startswith(b"%PDF"):
+        # arXiv answers "PDF being generated" pages with 200; that is not a PDF to summarise.
+        raise ArxivError(f"arXiv did not return a PDF for {paper_id}; try again in a few minutes.")
+    return body
+
+
+def _categories(categories: Iterable[str]) -> list[str]:
+    cats = sorted({c.strip() for c in categories if c and c.strip()})
+    if not cats:
+        raise ValueError("at least one arXiv category is needed")
+    bad = [c for c in cats if not set(c) <= _CATEGORY_CHARS or len(c) > 32]
+    if bad:
+        raise ValueError(f"not arXiv categories: {', '.join(map(repr, bad))}")
+    return cats
