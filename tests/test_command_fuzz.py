@@ -1,0 +1,74 @@
+"""Fuzz every command with hypothesis: whatever users type, no handler raises.
+
+The dispatcher turns an exception into a generic "something went wrong" reply, so
+the assertion is on that reply: a bug would show up as it, or as a raise.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from bot.arxiv_calendar import listing_day_for
+import handlers  # noqa: F401  (fills the registry before strategies are built)
+from bot.commands import REGISTRY
+from bot.core import Core
+from bot.i18n import t
+from bot.models import ChatRef
+from bot.replies import flatten
+from tests.conftest import make_settings
+from tests.fakes.arxiv import FakeArxiv
+from tests.fakes.base import ThreadedFake
+
+INTERNAL = {t("en", "internal_error"), t("zh", "internal_error")}
+WORDS = st.sampled_from(["llm", "all", "on", "off", "add", "remove", "mute", "list", "08:00", "25:61", "UTC",
+                         "Asia/Shanghai", "2407.03204", "hep-th/9901001", "max", "figures", "timezone", "zh",
+                         "en", '"talking head"', "(", ")", "AND", "OR", "NOT", "-x", "2024-07-05", "9999-99-99",
+                         "<b>", "&amp;", "*_`", "virtual-humans", "@bot", "https://arxiv.org/abs/2407.21002"])
+ARGS = st.lists(st.one_of(WORDS, st.text(max_size=30)), max_size=6).map(" ".join)
+
+
+@pytest.fixture(scope="module")
+def harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[asyncio.AbstractEventLoop, Core]]:
+    fake = FakeArxiv()
+    with ThreadedFake(fake) as served:
+        served.day = listing_day_for(datetime.now(UTC))
+        loop = asyncio.new_event_loop()
+        path: Path = tmp_path_factory.mktemp("fuzz")
+        core = loop.run_until_complete(Core.create(make_settings(served, path)))
+        try:
+            yield loop, core
+        finally:
+            loop.run_until_complete(core.close())
+            loop.close()
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=st.sampled_from(sorted(REGISTRY)), args=ARGS, admin=st.booleans(),
+       kind=st.sampled_from(["private", "group", "channel"]))
+def test_no_command_input_raises_out_of_a_handler(harness: tuple[asyncio.AbstractEventLoop, Core], name: str,
+                                                  args: str, admin: bool, kind: str) -> None:
+    loop, core = harness
+    chat = ChatRef("console", f"fuzz-{kind}", kind)  # type: ignore[arg-type]
+    reply = loop.run_until_complete(
+        core.dispatcher.dispatch_line(f"/{name} {args}", user_id="fuzzer", chat=chat, can_admin=admin)
+    )
+    for leaf in flatten(reply):
+        assert getattr(leaf, "text", None) not in INTERNAL, (name, args)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(line=st.text(max_size=200))
+def test_arbitrary_lines_never_raise(harness: tuple[asyncio.AbstractEventLoop, Core], line: str) -> None:
+    loop, core = harness
+    reply = loop.run_until_complete(
+        core.dispatcher.dispatch_line(line, user_id="fuzzer", chat=ChatRef("console", "fuzz", "group"),
+                                      can_admin=False)
+    )
+    for leaf in flatten(reply):
+        assert getattr(leaf, "text", None) not in INTERNAL, line
