@@ -165,9 +165,7 @@ async def cmd_topics(settings: Settings, args: argparse.Namespace) -> int:
 
 async def cmd_stats(settings: Settings, args: argparse.Namespace) -> int:
     async def work(core: Core) -> int:
-        from bot.store.summaries import SummaryStore
-
-        rows = await SummaryStore(core.store.db).stats()
+        rows = await core.store.summaries.stats()
         table = Table(title="Model calls")
         if not rows:
             Console().print("No model calls recorded yet.")

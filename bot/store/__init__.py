@@ -9,6 +9,7 @@ from bot.store.db import Database
 from bot.store.deliveries import DeliveryStore
 from bot.store.filters import FilterStore
 from bot.store.papers import PaperStore
+from bot.store.summaries import SummaryStore
 from bot.store.topics import TopicStore
 
 
@@ -21,6 +22,7 @@ class Store:
         self.deliveries = DeliveryStore(db)
         self.topics = TopicStore(db)
         self.filters = FilterStore(db)
+        self.summaries = SummaryStore(db)
 
     @classmethod
     async def open(cls, path: str | Path) -> Store:

@@ -1,0 +1,235 @@
+"""The paper's own text for the model: download once, keep what matters within a token budget.
+
+A full summary is much better from the PDF (affiliations are only on the first page,
+the method and conclusion only in the body), but a PDF that will not download or
+parse must never stop a summary: the caller falls back to the abstract and says so.
+
+Text is kept in this order of importance until ~12k tokens are used: the first page,
+the method sections, the conclusion, the introduction, the experiments, the rest.
+References and appendices are dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from bot.models import Paper
+
+log = logging.getLogger(__name__)
+
+BUDGET_CHARS = 48_000  # ≈ 12k tokens of English
+FIRST_PAGE_CHARS = 8_000
+OMITTED = "\n\n[… section omitted …]\n\n"
+
+# pdfium is not thread-safe: every use of it, here and in figures.py, holds this lock.
+PDFIUM_LOCK = threading.Lock()
+
+_HEADING = re.compile(
+    r"^\s*(?:(?P<num>\d{1,2}|[IVX]{1,5})\.?\s+)?(?P<title>[A-Z][A-Za-z][A-Za-z0-9 ,:&'()/-]{1,70})\s*$"
+)
+_NAMED = re.compile(
+    r"^(?:abstract|introduction|related work|background|preliminar\w*|conclusions?|discussion|references"
+    r"|bibliography|acknowledge?ments?|appendix|limitations)\b",
+    re.IGNORECASE,
+)
+_PRIORITY: list[tuple[int, re.Pattern[str]]] = [
+    (9, re.compile(r"^(?:references|bibliography|acknowledg|appendix|supplementary)", re.I)),
+    (1, re.compile(r"method|approach|proposed|framework|architecture|overview|our model|model|pipeline|design|formulation", re.I)),
+    (2, re.compile(r"conclusion|discussion|limitation|future work|summary", re.I)),
+    (3, re.compile(r"introduction", re.I)),
+    (4, re.compile(r"experiment|evaluation|result|ablation|benchmark|comparison", re.I)),
+]
+
+
+class PdfFetcher(Protocol):
+    """What the summarizer needs from :class:`bot.arxiv_source.ArxivSource`."""
+
+    async def fetch_pdf(self, paper_id: str, version: int | None = None, max_bytes: int | None = None) -> bytes: ...
+
+
+@dataclass(frozen=True)
+class PdfText:
+    first_page: str
+    excerpt: str  # first page + chosen sections, within the budget
+    pages: int
+    total_chars: int
+
+
+@dataclass(frozen=True)
+class PaperSource:
+    """What a summary is written from. ``failure`` says why it is the abstract when a PDF was wanted."""
+
+    kind: Literal["pdf", "abstract"]
+    pdf: bytes | None = None
+    text: PdfText | None = None
+    failure: str | None = None
+
+
+class PdfLoader:
+    """Downloads and parses PDFs with a timeout, remembering the last few so figures don't refetch them."""
+
+    def __init__(
+        self, fetcher: PdfFetcher | None, *, max_bytes: int, timeout: float, budget_chars: int = BUDGET_CHARS,
+        keep: int = 4,
+    ) -> None:
+        self._fetcher = fetcher
+        self._max_bytes = max_bytes
+        self._timeout = timeout
+        self._budget = budget_chars
+        self._keep = keep
+        self._recent: OrderedDict[str, PaperSource] = OrderedDict()
+        self._pending: dict[str, asyncio.Future[PaperSource]] = {}
+
+    async def load(self, paper: Paper) -> PaperSource:
+        key = paper.versioned_id
+        if key in self._recent:
+            self._recent.move_to_end(key)
+            return self._recent[key]
+        if key in self._pending:
+            return await asyncio.shield(self._pending[key])
+        future: asyncio.Future[PaperSource] = asyncio.get_running_loop().create_future()
+        self._pending[key] = future
+        try:
+            source = await self._load(paper)
+            future.set_result(source)
+        except asyncio.CancelledError:
+            future.cancel()
+            raise
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # mark retrieved: waiters re-raise it, nobody else needs to
+            raise
+        finally:
+            del self._pending[key]
+        if source.kind == "pdf":
+            self._recent[key] = source
+            while len(self._recent) > self._keep:
+                self._recent.popitem(last=False)
+        return source
+
+    async def _load(self, paper: Paper) -> PaperSource:
+        if self._fetcher is None:
+            return PaperSource("abstract", failure="no PDF source configured")
+        try:
+            async with asyncio.timeout(self._timeout):
+                pdf = await self._fetcher.fetch_pdf(paper.id, paper.version, max_bytes=self._max_bytes)
+        except TimeoutError:
+            return PaperSource("abstract", failure=f"PDF download timed out after {self._timeout:g} s")
+        except Exception as exc:  # noqa: BLE001 - any download failure means "use the abstract"
+            log.info("PDF unavailable", extra={"paper": paper.versioned_id, "error": repr(exc)})
+            return PaperSource("abstract", failure=f"PDF download failed: {exc.__class__.__name__}: {exc}")
+        if len(pdf) > self._max_bytes:
+            return PaperSource("abstract", failure=f"PDF is larger than {self._max_bytes} bytes")
+        if not pdf.lstrip()[:5].startswith(b"%PDF"):
+            return PaperSource("abstract", failure="the download is not a PDF")
+        text = await asyncio.to_thread(extract_text, pdf, self._budget)
+        if text is None:
+            return PaperSource("abstract", failure="the PDF has no extractable text")
+        return PaperSource("pdf", pdf=pdf, text=text)
+
+
+def extract_text(pdf: bytes, budget_chars: int = BUDGET_CHARS) -> PdfText | None:
+    """Page texts via pdfium, or pypdf when pdfium fails; None when neither finds real text."""
+    pages = _pages_pdfium(pdf)
+    if pages is None or sum(len(p.strip()) for p in pages) < 200:
+        pages = _pages_pypdf(pdf) or pages
+    if not pages or sum(len(p.strip()) for p in pages) < 200:
+        return None
+    first = pages[0].strip()[:FIRST_PAGE_CHARS]
+    return PdfText(first_page=first, excerpt=select_text(pages, budget_chars), pages=len(pages),
+                   total_chars=sum(len(p) for p in pages))
+
+
+def select_text(pages: list[str], budget_chars: int = BUDGET_CHARS) -> str:
+    """The first page plus whole sections by importance, in document order, within the budget."""
+    first = pages[0].strip()[:FIRST_PAGE_CHARS]
+    sections = split_sections("\n".join(pages[1:]))
+    remaining = budget_chars - len(first)
+    chosen: dict[int, str] = {}
+    order = sorted(range(len(sections)), key=lambda i: (_priority(sections[i][0]), i))
+    for i in order:
+        heading, body = sections[i]
+        if _priority(heading) >= 9 or remaining <= 200:
+            continue
+        text = f"{heading}\n{body}".strip() if heading else body.strip()
+        if len(text) > remaining:
+            text = text[:remaining].rsplit(" ", 1)[0] + " […]"
+        chosen[i] = text
+        remaining -= len(text) + len(OMITTED)
+    parts = [first]
+    previous = -1
+    for i in sorted(chosen):
+        parts.append(OMITTED if i != previous + 1 else "\n\n")
+        parts.append(chosen[i])
+        previous = i
+    if previous != len(sections) - 1 and any(_priority(h) < 9 for h, _ in sections[previous + 1 :]):
+        parts.append(OMITTED)
+    return "".join(parts).strip()
+
+
+def split_sections(text: str) -> list[tuple[str, str]]:
+    """Top-level sections by their headings ("3 Method", "IV. EXPERIMENTS", "References")."""
+    sections: list[tuple[str, list[str]]] = [("", [])]
+    for line in text.splitlines():
+        match = _HEADING.match(line)
+        title = match.group("title").strip() if match else ""
+        if match and (match.group("num") or _NAMED.match(title)) and len(title.split()) <= 8:
+            sections.append((line.strip(), []))
+        else:
+            sections[-1][1].append(line)
+    return [(h, "\n".join(body).strip()) for h, body in sections if h or "".join(body).strip()]
+
+
+def _priority(heading: str) -> int:
+    title = re.sub(r"^\s*(?:\d{1,2}|[IVX]{1,5})\.?\s+", "", heading)
+    for priority, pattern in _PRIORITY:
+        if pattern.search(title):
+            return priority
+    return 5
+
+
+def _pages_pdfium(pdf: bytes) -> list[str] | None:
+    try:
+        import pypdfium2 as pdfium
+
+        with PDFIUM_LOCK:
+            doc = pdfium.PdfDocument(pdf)
+            try:
+                pages = []
+                for index in range(len(doc)):
+                    page = doc[index]
+                    textpage = page.get_textpage()
+                    pages.append(_normalise(textpage.get_text_range()))
+                    textpage.close()
+                    page.close()
+                return pages
+            finally:
+                doc.close()
+    except Exception as exc:  # noqa: BLE001 - broken PDFs raise many kinds of errors
+        log.info("pdfium could not read the PDF", extra={"error": repr(exc)})
+        return None
+
+
+def _pages_pypdf(pdf: bytes) -> list[str] | None:
+    try:
+        import io
+
+        from pypdf import PdfReader
+
+        reader = PdfReader(io.BytesIO(pdf))
+        return [_normalise(page.extract_text() or "") for page in reader.pages]
+    except Exception as exc:  # noqa: BLE001
+        log.info("pypdf could not read the PDF", extra={"error": repr(exc)})
+        return None
+
+
+def _normalise(text: str) -> str:
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+    text = re.sub(r"-\n(?=[a-z])", "", text)  # re-join hyphenated line breaks
+    return re.sub(r"[ \t]+", " ", text)

@@ -1,0 +1,361 @@
+"""Check a model's answer before anyone sees it, and say what is wrong in words.
+
+The reference digests show what slips through when nobody checks: a summary that
+turns into 3,000 characters of chatter, "待补充" left in place of links, guessed
+affiliations. Every check here returns problems as short sentences, because the one
+retry we allow feeds them back to the model in a stricter prompt.
+
+Only cosmetic repairs happen silently (whitespace, bullets, surplus list items,
+unverifiable affiliations); anything that changes meaning is a problem.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from pydantic import ValidationError
+
+from bot.models import Paper
+from bot.summarizer.schema import BriefSummary, FullSummary, Kind
+
+_CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_TOKEN = re.compile(rf"[{_CJK}]|[A-Za-z][A-Za-z'’-]*|\d+(?:\.\d+)?")
+_CJK_CHAR = re.compile(rf"[{_CJK}]")
+_LATIN_WORD = re.compile(r"[A-Za-z]+")
+_PUNCT_SPLIT = re.compile(r"[，。！？；：、,.!?;:()（）\[\]【】「」《》\"“”'‘’\n—–~～…·/]+")
+_URL = re.compile(r"https?://[^\s<>\"'()\[\]{}，。]+", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Hard caps: the prompt asks for less, so a model within its instructions never trips them."""
+
+    one_line: int
+    item: int  # one takeaway
+    section: int  # background, past_methods, ... and each conclusion part
+    step: int  # one method step
+    keyword: int = 60
+    affiliation: int = 200
+    title: int = 200
+    brief_total: int = 1600
+    full_total: int = 7500
+    takeaways: tuple[int, int] = (3, 7)
+    steps: tuple[int, int] = (3, 8)
+    keywords: tuple[int, int] = (3, 8)
+    max_affiliations: int = 20
+
+
+LIMITS: dict[str, Limits] = {
+    "zh": Limits(one_line=100, item=200, section=600, step=300),
+    "en": Limits(one_line=160, item=250, section=900, step=400, brief_total=2200, full_total=10000),
+}
+
+# Fill-ins a model writes when it has nothing: the reference digests are full of them.
+_PLACEHOLDERS = re.compile(
+    r"待补充|待填写|待完善|待定|暂无(?:信息|数据|链接|代码|相关)?(?=$|[，。；、）)\s])|^\s*(?:未知|不详|无|暂无)\s*$"
+    r"|请根据.{0,20}(?:填写|补充|填充)|(?:此处|这里)(?:填写|补充|添加)"
+    r"|\bTBD\b|\bTODO\b|\bN/A\b|\bto be (?:added|filled|determined|completed)\b|\bplaceholder\b"
+    r"|\[\s*(?:\.\.\.|…|insert[^\]]*|TBD)\s*\]|<\s*(?:\.\.\.|…|insert[^>]*)\s*>|\(\s*(?:\.\.\.|…)\s*\)"
+    r"|^\s*(?:unknown|none|not available|n/?a|-+|\.\.\.|…)\s*\.?\s*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+# The model talking to the reader or about its task instead of about the paper.
+_CHATTER = {
+    "zh": re.compile(
+        r"您|^\s*好的|我将|我会|我们直接|让我|以下是|希望.{0,12}(?:帮助|满意|要求)|感谢|谢谢"
+        r"|(?<!\d)～(?!\s*\d)|哈[～~]|哈哈|[呀啦哒噢]|作为(?:一个)?(?:AI|人工智能|语言模型)"
+        r"|格式要求|按照?(?:您的|上述|实际的?)(?:细节)?要求|接下来(?:我们|我)(?:展开|将|来)|(?:前文|上文)所述",
+        re.MULTILINE,
+    ),
+    "en": re.compile(
+        r"\b(?:I will|I'll|I am|I'm|I hope|[Ll]et me|[Aa]s requested|as an AI|[Ff]eel free|hope this helps)\b"
+        r"|(?i:^\s*(?:okay|ok|sure|certainly|here is|here's|here are)\b)",
+        re.MULTILINE,
+    ),
+}
+# Claims about who wrote the paper or where they work: facts come from arXiv, not the model.
+_FACT_CLAIMS = re.compile(
+    r"(?:论文|文章|本文)?的?作者(?:是|为|包括|来自)|作者[:：]|作者单位|(?:作者|他们|团队)来自[^，。；]{0,24}(?:大学|学院|研究院|研究所|实验室|公司)"
+    r"|(?i:\bthe authors? (?:are|is|include|from|work)\b|\bauthors?\s*:|\bwritten by\b"
+    r"|\b(?:from|at) (?:the )?(?:university|institute) of\b|\baffiliat\w*)",
+)
+
+_PROSE_FIELDS = ("one_line", "takeaways", "background", "past_methods", "proposed_method",
+                 "task_and_performance", "method_steps", "conclusion")
+
+
+@dataclass
+class Verdict:
+    """The cleaned summary when it passed, and every problem found either way."""
+
+    summary: BriefSummary | None
+    problems: list[str] = field(default_factory=list)
+    truncated: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.summary is not None and not self.problems
+
+
+def tokens(text: str) -> list[str]:
+    """Words for Latin text, single characters for CJK (Chinese has no spaces to split on)."""
+    return [t.lower() for t in _TOKEN.findall(text)]
+
+
+def cjk_share(text: str) -> tuple[float, int]:
+    """Share of CJK in the prose and how much prose there is, counting a Latin word as two characters."""
+    cjk = len(_CJK_CHAR.findall(text))
+    latin = len(_LATIN_WORD.findall(text))
+    units = cjk + 2 * latin
+    return (cjk / units if units else 0.0), units
+
+
+def validate(
+    raw: str | None,
+    *,
+    kind: Kind,
+    language: str,
+    paper: Paper,
+    first_page: str | None = None,
+    truncated: bool = False,
+) -> Verdict:
+    """Parse, repair cosmetically and check one model answer.
+
+    ``first_page`` is the PDF's first page text; without it (abstract-only source)
+    affiliations are dropped because the model could only have guessed them.
+    """
+    if raw is None or not raw.strip():
+        return Verdict(None, ["the response was empty"])
+    text = _strip_fences(raw)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        problems = [f"the response is not valid JSON ({exc.msg} at character {exc.pos})"]
+        if truncated:
+            problems.append("the output was cut off before it ended: write much less")
+        return Verdict(None, problems, truncated)
+    if not isinstance(data, dict):
+        return Verdict(None, ["the response must be one JSON object"])
+    model = FullSummary if kind == "full" else BriefSummary
+    try:
+        summary = model.model_validate(_clean(data))
+    except ValidationError as exc:
+        return Verdict(None, [_schema_problem(e) for e in exc.errors()[:8]])
+    summary = _repair(summary, paper=paper, first_page=first_page)
+    problems = check(summary, language=language, paper=paper, first_page=first_page)
+    if truncated:
+        problems.append("the output was cut off before it ended: write much less")
+    return Verdict(summary, problems, truncated)
+
+
+def check(summary: BriefSummary, *, language: str, paper: Paper, first_page: str | None = None) -> list[str]:
+    """Every content problem in an already-parsed summary."""
+    limits = LIMITS.get(language, LIMITS["en"])
+    problems: list[str] = []
+    fields = dict(_fields(summary))
+    problems += _count_problems(summary, limits)
+    problems += _length_problems(fields, limits, language)
+    total = sum(len(v) for v in fields.values())
+    budget = limits.full_total if isinstance(summary, FullSummary) else limits.brief_total
+    if total > budget:
+        problems.append(f"the whole answer is {total} characters; keep it under {budget}")
+    known_text = f"{paper.abstract}\n{paper.comment or ''}\n{first_page or ''}".lower()
+    for name, value in fields.items():
+        if name.startswith(("keywords", "affiliations")):
+            continue
+        problems += [f"{name}: {p}" for p in degenerate_problems(value, language)]
+        problems += [f"{name}: {p}" for p in placeholder_problems(value)]
+        problems += [f"{name}: {p}" for p in chatter_problems(value, language)]
+        if _FACT_CLAIMS.search(value):
+            problems.append(f"{name}: do not state who the authors are or where they work")
+        for url in _URL.findall(value):
+            if url.rstrip(".,;)").lower() not in known_text:
+                problems.append(f"{name}: contains a link that is not in the paper ({url}); leave links out")
+    problems += language_problems(fields, language)
+    return list(dict.fromkeys(problems))
+
+
+def degenerate_problems(text: str, language: str = "zh") -> list[str]:
+    """Signs of a model stuck in a loop or rambling: repeats, tiny vocabulary, run-on text, sheer length."""
+    problems: list[str] = []
+    toks = tokens(text)
+    n = len(toks)
+    if n >= 40:
+        head = toks[:200]
+        if len(set(head)) / len(head) < 0.3:
+            problems.append("the text repeats the same few words (degenerate output)")
+    size = 4 if _CJK_CHAR.search(text) else 3
+    if n >= 3 * size:
+        grams = Counter(tuple(toks[i : i + size]) for i in range(n - size + 1))
+        gram, count = grams.most_common(1)[0]
+        covered = sum(c for c in grams.values() if c > 1) / max(1, n - size + 1)
+        if (count >= 5 and count * size >= 0.25 * n) or (n >= 60 and covered > 0.5):
+            problems.append(f"the text repeats itself (“{''.join(gram) if size == 4 else ' '.join(gram)}” ×{count})")
+    longest_run = max((_run_length(part) for part in _PUNCT_SPLIT.split(text)), default=0)
+    if longest_run > 120:
+        problems.append(f"a run of {longest_run} characters has no punctuation (rambling)")
+    limit = LIMITS.get(language, LIMITS["en"]).section
+    if len(text) > 3 * limit:
+        problems.append(f"the text is {len(text)} characters, far beyond any field's budget (rambling)")
+    return problems
+
+
+def placeholder_problems(text: str) -> list[str]:
+    found = [m.group(0).strip() for m in _PLACEHOLDERS.finditer(text)]
+    found = [f for f in found if f]
+    return [f"contains a placeholder (“{f}”); write the content or leave the item out" for f in found[:1]]
+
+
+def chatter_problems(text: str, language: str) -> list[str]:
+    pattern = _CHATTER.get(language, _CHATTER["en"])
+    match = pattern.search(text) or (None if language == "en" else _CHATTER["en"].search(text))
+    if match:
+        return [f"talks to the reader or about the task (“{match.group(0).strip()}”); write only about the paper"]
+    return []
+
+
+def language_problems(fields: dict[str, str], language: str) -> list[str]:
+    """zh prose must be mostly Chinese (English terms are fine); en prose must not be Chinese."""
+    prose = {k: v for k, v in fields.items() if k.split("[")[0].split(".")[0] in _PROSE_FIELDS}
+    share, units = cjk_share("\n".join(prose.values()))
+    problems: list[str] = []
+    if language == "zh":
+        if units >= 20 and share < 0.4:
+            problems.append("the answer must be written in Simplified Chinese (English technical terms are fine)")
+        for name, value in prose.items():
+            s, u = cjk_share(value)
+            if u >= 30 and s < 0.2:
+                problems.append(f"{name}: written in English; write it in Simplified Chinese")
+        title = fields.get("title_translated")
+        if title is not None and not _CJK_CHAR.search(title):
+            problems.append("title_translated: translate the title into Chinese")
+    elif language == "en":
+        if units >= 20 and share > 0.1:
+            problems.append("the answer must be written in English")
+        for name, value in prose.items():
+            s, u = cjk_share(value)
+            if u >= 10 and s > 0.3:
+                problems.append(f"{name}: written in Chinese; write it in English")
+    return problems
+
+
+def _fields(summary: BriefSummary) -> Iterable[tuple[str, str]]:
+    yield "one_line", summary.one_line
+    for i, item in enumerate(summary.takeaways):
+        yield f"takeaways[{i}]", item
+    if isinstance(summary, FullSummary):
+        yield "title_translated", summary.title_translated
+        for i, item in enumerate(summary.keywords):
+            yield f"keywords[{i}]", item
+        for i, item in enumerate(summary.affiliations):
+            yield f"affiliations[{i}]", item
+        for name in ("background", "past_methods", "proposed_method", "task_and_performance"):
+            yield name, getattr(summary, name)
+        for i, item in enumerate(summary.method_steps):
+            yield f"method_steps[{i}]", item
+        for name, value in summary.conclusion.model_dump().items():
+            yield f"conclusion.{name}", value
+
+
+def _count_problems(summary: BriefSummary, limits: Limits) -> list[str]:
+    problems = []
+    counts = [("takeaways", summary.takeaways, limits.takeaways)]
+    if isinstance(summary, FullSummary):
+        counts += [("method_steps", summary.method_steps, limits.steps), ("keywords", summary.keywords, limits.keywords)]
+    for name, items, (low, _high) in counts:
+        if len(items) < low:
+            problems.append(f"{name}: {len(items)} items; give at least {low}")
+    return problems
+
+
+def _length_problems(fields: dict[str, str], limits: Limits, language: str) -> list[str]:
+    unit = "characters"
+    problems = []
+    for name, value in fields.items():
+        base = name.split("[")[0].split(".")[0]
+        cap = {
+            "one_line": limits.one_line, "takeaways": limits.item, "method_steps": limits.step,
+            "keywords": limits.keyword, "affiliations": limits.affiliation, "title_translated": limits.title,
+        }.get(base, limits.section)
+        if not value.strip():
+            problems.append(f"{name}: empty")
+        elif len(value) > cap:
+            problems.append(f"{name}: {len(value)} {unit}, the limit is {cap}")
+    return problems
+
+
+def _repair(summary: BriefSummary, *, paper: Paper, first_page: str | None) -> BriefSummary:
+    """Silent, meaning-preserving fixes: surplus items trimmed, duplicates and unverifiable affiliations dropped."""
+    limits = LIMITS["en"]
+    update: dict[str, object] = {"takeaways": _unique(summary.takeaways)[: limits.takeaways[1]]}
+    if isinstance(summary, FullSummary):
+        update["method_steps"] = _unique(summary.method_steps)[: limits.steps[1]]
+        update["keywords"] = _unique(summary.keywords)[: limits.keywords[1]]
+        update["affiliations"] = verified_affiliations(summary.affiliations, first_page)[: limits.max_affiliations]
+    return summary.model_copy(update=update)
+
+
+def verified_affiliations(affiliations: list[str], first_page: str | None) -> list[str]:
+    """Keep only affiliations printed on the first page; with no first page, keep none (they'd be guesses)."""
+    if not first_page:
+        return []
+    page = _squash(first_page)
+    kept = []
+    for aff in _unique(affiliations):
+        words = [w for w in _squash(aff).split() if len(w) > 2]
+        if not words:
+            continue
+        hits = sum(1 for w in words if w in page)
+        if hits / len(words) >= 0.75:
+            kept.append(aff)
+    return kept
+
+
+def _clean(value: object) -> object:
+    """Strip whitespace, markdown emphasis and list bullets the model adds out of habit."""
+    if isinstance(value, str):
+        value = value.replace("**", "").replace("__", "").strip()
+        return re.sub(r"^(?:[-*•·]\s+|\(?\d{1,2}\)\s*|（\d{1,2}）\s*|\d{1,2}[、）]\s*|\d{1,2}\.\s+)", "", value)
+    if isinstance(value, list):
+        return [c for c in (_clean(v) for v in value) if c != ""]
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    return value
+
+
+def _unique(items: list[str]) -> list[str]:
+    seen: set[str] = set()
+    out = []
+    for item in items:
+        key = _squash(item)
+        if item.strip() and key not in seen:
+            seen.add(key)
+            out.append(item.strip())
+    return out
+
+
+def _squash(text: str) -> str:
+    return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
+
+
+def _run_length(part: str) -> int:
+    """Length of an unpunctuated stretch: CJK characters count one each, Latin words two."""
+    return len(_CJK_CHAR.findall(part)) + 2 * len(_LATIN_WORD.findall(part))
+
+
+def _strip_fences(raw: str) -> str:
+    text = raw.strip()
+    match = re.match(r"^```(?:json)?\s*(.*?)\s*```$", text, re.DOTALL)
+    return match.group(1) if match else text
+
+
+def _schema_problem(error: dict[str, object]) -> str:
+    loc = ".".join(str(p) for p in error.get("loc", ()))  # type: ignore[union-attr]
+    msg = str(error.get("msg", "invalid"))
+    if error.get("type") == "missing":
+        return f"{loc}: required field is missing"
+    return f"{loc or 'response'}: {msg}"

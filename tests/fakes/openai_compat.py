@@ -1,0 +1,114 @@
+"""A fake OpenAI-compatible chat-completions server (what ``openai.AsyncOpenAI`` posts to).
+
+With ``base_url=fake.url + "/v1"`` the client posts ``/v1/chat/completions``. Answers
+have the real shape (``choices[0].message.content``, ``finish_reason``,
+``usage{prompt_tokens, completion_tokens}``); 429s carry ``retry-after`` and
+OpenAI's error body; refusals use ``finish_reason: content_filter``. The scripted
+modes are the same as :class:`tests.fakes.gemini.FakeGemini`'s.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+from tests.fakes.base import FakeServer
+from tests.fakes.gemini import MODES, answer_text, output_tokens, prompt_language
+
+
+@dataclass
+class RecordedChat:
+    model: str
+    prompt: str
+    body: dict[str, Any]
+    headers: dict[str, str]
+    kind: str
+    language: str
+    mode: str
+
+
+class FakeOpenAI(FakeServer):
+    def __init__(self) -> None:
+        self.requests: list[RecordedChat] = []
+        self.modes: deque[str] = deque()
+        self.retry_after = "0.05"
+        self.slow_seconds = 3.0
+        self.affiliations: list[str] = []
+        self.in_flight = 0
+        self.peak_in_flight = 0  # most requests being answered at the same time
+        super().__init__()
+
+    def setup_routes(self, app: web.Application) -> None:
+        app.router.add_post("/v1/chat/completions", self._chat)
+
+    def queue(self, *modes: str) -> None:
+        for mode in modes:
+            assert mode in MODES, mode
+        self.modes.extend(modes)
+
+    @property
+    def calls(self) -> int:
+        return len(self.requests)
+
+    def calls_for(self, text: str) -> int:
+        return sum(1 for r in self.requests if text in r.prompt)
+
+    async def _chat(self, request: web.Request) -> web.Response:
+        self.in_flight += 1
+        self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+        try:
+            return await self._answer(request)
+        finally:
+            self.in_flight -= 1
+
+    async def _answer(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        prompt = "\n".join(
+            m["content"] if isinstance(m.get("content"), str)
+            else "\n".join(p.get("text", "") for p in m.get("content") or [])
+            for m in body.get("messages", [])
+        )
+        schema = ((body.get("response_format") or {}).get("json_schema") or {}).get("schema") or {}
+        kind = "full" if "title_translated" in json.dumps(schema) else "brief"
+        language = prompt_language(prompt)
+        mode = self.modes.popleft() if self.modes else "valid"
+        self.requests.append(RecordedChat(body.get("model", ""), prompt, body, dict(request.headers), kind, language, mode))
+        tokens_in = len(prompt) // 4
+        if mode == "429":
+            return web.json_response(
+                {"error": {"message": "Rate limit reached for requests", "type": "requests",
+                           "param": None, "code": "rate_limit_exceeded"}},
+                status=429, headers={"retry-after": self.retry_after, "x-request-id": "req_fake"},
+            )
+        if mode == "500":
+            return web.json_response({"error": {"message": "The server had an error", "type": "server_error",
+                                                "param": None, "code": None}}, status=500)
+        if mode in ("safety_block", "safety_finish"):
+            return web.json_response(_completion(body, None, "content_filter", tokens_in, 0,
+                                                 refusal="I can't help with that." if mode == "safety_block" else None))
+        if mode == "slow":
+            await asyncio.sleep(self.slow_seconds)
+        text, finish = answer_text(mode, kind, language, prompt, self.affiliations)
+        reason = "length" if finish == "MAX_TOKENS" else "stop"
+        return web.json_response(_completion(body, text, reason, tokens_in, output_tokens(text)))
+
+
+def _completion(
+    body: dict[str, Any], content: str | None, finish: str, tokens_in: int, tokens_out: int, refusal: str | None = None,
+) -> dict[str, Any]:
+    return {
+        "id": "chatcmpl-fake",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": body.get("model", ""),
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": content, "refusal": refusal},
+                     "logprobs": None, "finish_reason": finish}],
+        "usage": {"prompt_tokens": tokens_in, "completion_tokens": tokens_out, "total_tokens": tokens_in + tokens_out},
+        "system_fingerprint": "fp_fake",
+    }
