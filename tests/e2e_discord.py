@@ -1,0 +1,189 @@
+"""Helpers for the Discord tests: sample replies (some deliberately oversized) and ``paperbot run``
+as a subprocess against fakes on 127.0.0.1.
+
+The subprocess gets a fresh working directory (so a developer's ``.env`` is never
+read) and only settings that point at the fakes; the bot reaches the fake Discord
+purely through ``PAPERBOT_DISCORD_API_URL``.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from bot.arxiv_calendar import listing_day_for
+from bot.models import Paper, Topic
+from bot.replies import Digest, DigestEntry, Summary
+from bot.summarizer.schema import BriefSummary, Conclusion, FullSummary, SummaryResult
+from tests.fakes.arxiv import FakeArxiv
+from tests.fakes.base import ThreadedFake
+from tests.fakes.discord import FakeDiscord
+
+ROOT = Path(__file__).resolve().parent.parent
+TOKEN = "fake-token-e2e-0123456789"
+SECRETS = ("GEMINI_API_KEY", "GOOGLE_API_KEY", "GOOGLE_GENAI_USE_VERTEXAI", "OPENAI_API_KEY", "TELEGRAM_BOT_TOKEN",
+           "DISCORD_BOT_TOKEN", "GOOGLE_GEMINI_BASE_URL")
+
+# ---------------------------------------------------------------- sample replies
+
+TOPIC = Topic("virtual-humans", "Virtual humans", ("cs.CV",), "avatar")
+MARKDOWN_TITLE = "*Stars* and _underscores_ in `code` ~~struck~~ ||spoiler|| > quote @everyone"
+
+
+def paper(n: int, *, long: bool = False, title: str | None = None) -> Paper:
+    base = title or f"Paper {n}: Gaussian avatars for everyone"
+    return Paper(
+        id=f"2407.{n:05d}",
+        version=1,
+        title=(base + " with a very long title" * 40) if long else base,
+        authors=tuple(f"Author Number{i} Surname{'x' * (40 if long else 0)}" for i in range(60 if long else 3)),
+        abstract="An abstract. " * (400 if long else 5),
+        comment=("Accepted at a venue; " * 120) if long else "CVPR 2025",
+        categories=("cs.CV",),
+        primary_category="cs.CV",
+    )
+
+
+def brief(n: int, *, long: bool = False) -> SummaryResult:
+    sentence = "This sentence is long and full of *stars* and _underscores_ that must be escaped. "
+    content = BriefSummary(
+        one_line=(sentence * 40) if long else f"Paper {n} makes avatars.",
+        takeaways=[(sentence * 12) if long else f"Takeaway {k}" for k in range(7)],
+    )
+    return SummaryResult(paper=paper(n, long=long), kind="brief", language="en", content=content,
+                         model="extractive", label="extractive summary (no model configured)")
+
+
+def digest(count: int = 20, *, long: bool = True, more: int = 3) -> Digest:
+    entries = tuple(
+        DigestEntry(paper=paper(n, long=long), summary=brief(n, long=long),
+                    code_links=(f"https://github.com/example/repo_{n}",))
+        for n in range(1, count + 1)
+    )
+    return Digest(topic=TOPIC, day=date(2024, 8, 1), language="en", entries=entries, more=more)
+
+
+def full_summary(*, long: bool = True) -> Summary:
+    sentence = "Background sentence that keeps going, with *emphasis* and numbers 12.5%. "
+    section = (sentence * (60 if long else 1)).strip()
+    content = FullSummary(
+        one_line="XHand renders hands in real time.",
+        takeaways=["Fast.", "Expressive.", "Open source."],
+        title_translated="XHand：实时手部化身",
+        keywords=["hand avatar", "mesh", "real-time"],
+        affiliations=["Zhejiang University"],
+        background=section,
+        past_methods=section,
+        proposed_method=section,
+        task_and_performance=section,
+        method_steps=[section[:900]] * 8,
+        conclusion=Conclusion(significance=section, innovation="New.", performance="Good.", workload="Low."),
+    )
+    p = paper(21002, title="XHand: Real-time Expressive Hand Avatar")
+    result = SummaryResult(paper=p, kind="full", language="en", content=content, model="gemini-2.5-flash",
+                           label="Summary by gemini-2.5-flash", source="pdf", figures=[b"\x89PNG\r\n\x1a\nfake"])
+    return Summary(result=result, language="en", code_links=("https://github.com/agnJason/XHand",))
+
+
+# ---------------------------------------------------------------- paperbot as a subprocess
+
+
+@dataclass
+class Fakes:
+    discord: FakeDiscord
+    discord_thread: ThreadedFake
+    arxiv: FakeArxiv
+
+
+@contextmanager
+def running_fakes() -> Iterator[Fakes]:
+    """A fake Discord and a fake arXiv (announcing today's listing), each serving from its own thread."""
+    discord_fake, arxiv_fake = FakeDiscord(token=TOKEN), FakeArxiv()
+    arxiv_fake.day = listing_day_for(datetime.now(UTC))
+    discord_thread, arxiv_thread = ThreadedFake(discord_fake), ThreadedFake(arxiv_fake)
+    try:
+        with discord_thread, arxiv_thread:
+            yield Fakes(discord_fake, discord_thread, arxiv_fake)
+    finally:
+        for thread in (discord_thread, arxiv_thread):  # ThreadedFake stops its loop but leaves it open
+            if not thread.loop.is_running():
+                thread.loop.close()
+
+
+def bot_env(fakes: Fakes, db_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in SECRETS and not k.startswith("PAPERBOT_")}
+    env.update({
+        "DISCORD_BOT_TOKEN": TOKEN,
+        "PAPERBOT_DISCORD_API_URL": f"{fakes.discord.url}/api/v10",
+        "PAPERBOT_ARXIV_API_URL": f"{fakes.arxiv.url}/api/query",
+        "PAPERBOT_ARXIV_RSS_URL": f"{fakes.arxiv.url}/rss",
+        "PAPERBOT_ARXIV_PDF_URL": f"{fakes.arxiv.url}/pdf",
+        "PAPERBOT_ARXIV_DELAY_SECONDS": "0.1",
+        "PAPERBOT_DB_PATH": str(db_path),
+        "PAPERBOT_LLM_BACKEND": "extractive",
+        "PAPERBOT_LANGUAGE": "en",
+        "NO_PROXY": "127.0.0.1,localhost",
+        "no_proxy": "127.0.0.1,localhost",
+        "PYTHONPATH": str(ROOT),
+    })
+    return env
+
+
+class BotProcess:
+    """``python -m bot run`` with its output in a file (a pipe nobody reads could fill and block it)."""
+
+    def __init__(self, env: dict[str, str], workdir: Path) -> None:
+        workdir.mkdir(parents=True, exist_ok=True)
+        self.log_path = workdir / f"paperbot-{time.monotonic_ns()}.log"
+        self._log = self.log_path.open("wb")
+        self.proc = subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=workdir, env=env,
+                                     stdout=self._log, stderr=subprocess.STDOUT)
+
+    def output(self) -> str:
+        if not self._log.closed:
+            self._log.flush()
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def wait_until(self, condition: Callable[[], bool], what: str, timeout: float = 20.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not condition():
+            if self.proc.poll() is not None:
+                raise AssertionError(f"paperbot exited ({self.proc.returncode}) waiting for {what}:\n{self.output()}")
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out waiting for {what}:\n{self.output()}")
+            time.sleep(0.05)
+
+    def stop(self, timeout: float = 20.0) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                raise AssertionError(f"paperbot did not exit on SIGTERM:\n{self.output()}") from None
+        self._log.close()
+        return self.proc.returncode
+
+
+def start_bot(fakes: Fakes, db_path: Path, workdir: Path) -> BotProcess:
+    """Start paperbot and return once its gateway session is up (a new IDENTIFY reached the fake)."""
+    before = len(fakes.discord.identified)
+    bot = BotProcess(bot_env(fakes, db_path), workdir)
+    bot.wait_until(lambda: len(fakes.discord.identified) > before, "the gateway IDENTIFY", timeout=30)
+    return bot
+
+
+def count_rows(db_path: Path, table: str) -> int:
+    """Read the bot's database from outside (WAL allows a reader next to the running writer)."""
+    with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as conn:
+        return int(conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])  # noqa: S608 - test helper
