@@ -16,7 +16,6 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Literal
 
 from bot.adapters.base import ChatUnavailable
-from bot.digest import select
 from bot.links import code_links
 from bot.models import ChatRef, DayPapers, Paper, Topic
 from bot.replies import Digest, DigestEntry, Text
@@ -62,7 +61,7 @@ class Delivery:
                         await self.core.max_papers_for(sub.chat), sub.paused_reason)
 
         async def choose(day_papers: DayPapers) -> tuple[list[Paper], int]:
-            matched = select(topic, day_papers.papers)
+            matched = self.core.digests.select(topic, day_papers)
             return matched[: target.limit], max(0, len(matched) - target.limit)
 
         outcome, day = await self._deliver(target, topic.categories, topic, now, choose)

@@ -30,8 +30,11 @@ log = logging.getLogger(__name__)
 class DigestBuilder:
     def __init__(self, core: Core) -> None:
         self.core = core
-        # A thousand subscriptions firing at 08:00 must cause one RSS request, not a thousand.
+        # A thousand subscriptions firing at 08:00 must cause one RSS request, not a thousand,
+        # and one load and one match per topic: a listing day never changes once fetched.
         self._fetch_lock = asyncio.Lock()
+        self._days: dict[tuple[date, frozenset[str]], DayPapers] = {}
+        self._matches: dict[tuple[str, tuple[str, ...], date], list[Paper]] = {}
 
     async def subscribed_categories(self) -> set[str]:
         """Every category some subscription or personal filter needs: the one daily fetch covers them all."""
@@ -53,10 +56,13 @@ class DigestBuilder:
         """The latest announcement day for ``categories``, fetched at most once per day."""
         wanted = set(categories)
         expected = listing_day_for(now or datetime.now(UTC))
+        key = (expected, frozenset(wanted))
+        if key in self._days:
+            return self._days[key]
         async with self._fetch_lock:
-            cached = await self.core.store.papers.load_day(sorted(wanted), expected)
+            cached = self._days.get(key) or await self.core.store.papers.load_day(sorted(wanted), expected)
             if cached is not None:
-                return cached
+                return self._remember(key, cached)
             union = wanted | await self.subscribed_categories()
             fetched = await self.core.source.todays_papers(sorted(union), today=expected)
             if fetched.day > expected:
@@ -71,6 +77,20 @@ class DigestBuilder:
                 return empty
         return DayPapers(fetched.day, [p for p in fetched.papers if wanted & set(p.categories)],
                          fetched.no_announcement)
+
+    def _remember(self, key: tuple[date, frozenset[str]], day: DayPapers) -> DayPapers:
+        if len(self._days) > 64:
+            self._days.clear()
+            self._matches.clear()
+        self._days[key] = day
+        return day
+
+    def select(self, topic: Topic, day: DayPapers) -> list[Paper]:
+        """:func:`select`, memoized per topic definition and listing day."""
+        key = (topic.expression, topic.categories, day.day)
+        if key not in self._matches:
+            self._matches[key] = select(topic, day.papers)
+        return self._matches[key]
 
     async def past_days(self, categories: Iterable[str], day: date, days: int) -> DayPapers:
         """Papers of ``days`` listings ending at ``day``, from the API's submittedDate ranges."""
@@ -90,7 +110,7 @@ class DigestBuilder:
             day_papers = await self.past_days(topic.categories, day or listing_day_for(now or datetime.now(UTC)), days)
         if day_papers.no_announcement:
             return Digest(topic, day_papers.day, language, (), no_announcement=True, days=days)
-        matched = select(topic, day_papers.papers)
+        matched = self.select(topic, day_papers) if days == 1 and day is None else select(topic, day_papers.papers)
         chosen = matched if include_all else matched[:limit]
         entries = await self.entries(chosen, language, progress)
         return Digest(topic, day_papers.day, language, entries, more=len(matched) - len(chosen), days=days)
