@@ -85,6 +85,9 @@ def main(argv: list[str] | None = None) -> int:
     command = COMMANDS[args.command]
     try:
         return asyncio.run(command(settings, args))
+    except ConfigError as exc:  # e.g. a platform rejected its token at start-up
+        print(exc, file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
 

@@ -66,6 +66,7 @@ class ThreadedFake:
         self.call(self.fake.stop())
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join(timeout=5)
+        self.loop.close()
 
     def call(self, coro: Awaitable[T], timeout: float = 30) -> T:
         """Run a coroutine on the fake's loop (e.g. to inject an update) and wait for it."""
