@@ -83,6 +83,8 @@ class Delivery:
                 categories.update(topic.categories)
             else:
                 expressions.append(value)
+                # A bare keyword has no categories of its own: search every preset's areas.
+                categories.update(c for preset in self.core.topics.presets.values() for c in preset.categories)
         categories |= await self.core.digests.subscribed_categories()
         mutes = [f.value for f in filters if f.kind == "mute"]
         index = FilterIndex({digest.user_id: UserFilters(expressions, mutes)})

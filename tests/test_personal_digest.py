@@ -1,0 +1,64 @@
+"""Personal digests: a user's filters and mutes, delivered by direct message, once."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+
+from bot.core import Core
+from bot.models import ChatRef
+from bot.scheduler import DigestScheduler
+from tests.conftest import make_settings
+from tests.fakes.arxiv import FakeArxiv
+from tests.fakes.recording import RecordingAdapter
+
+LISTING = date(2026, 11, 20)
+NOON = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+
+
+async def _setup(arxiv: FakeArxiv, tmp_path: Path) -> tuple[Core, RecordingAdapter]:
+    arxiv.day = LISTING
+    core = await Core.create(make_settings(arxiv, tmp_path))
+    adapter = RecordingAdapter()
+    core.adapters[adapter.name] = adapter
+    return core, adapter
+
+
+async def _as(core: Core, user: str, line: str) -> None:
+    await core.dispatcher.dispatch_line(line, user_id=user, chat=ChatRef("console", f"dm-{user}", "private"),
+                                        can_admin=True)
+
+
+async def test_personal_digest_follows_filters_and_mutes(arxiv: FakeArxiv, tmp_path: Path) -> None:
+    core, adapter = await _setup(arxiv, tmp_path)
+    try:
+        await _as(core, "ana", '/filter add "hand reconstruction" OR xhand')
+        await _as(core, "ana", "/mydigest on 11:00 UTC")
+        await _as(core, "bo", "/filter add avatar")
+        await _as(core, "bo", '/filter mute "hand avatar"')
+        await _as(core, "bo", "/mydigest on 11:30 UTC")
+        await _as(core, "cy", "/filter add avatar")  # no /mydigest: nothing is sent
+        results = await DigestScheduler(core, clock=lambda: NOON).catch_up()
+        assert results == {"user:console:ana": "sent", "user:console:bo": "sent"}
+        ana = "\n".join(text for chat, _, text in adapter.sent if chat == "dm-ana")
+        bo = "\n".join(text for chat, _, text in adapter.sent if chat == "dm-bo")
+        assert "XHand" in ana and "Expressive Gaussian Human Avatars" not in ana
+        assert "Expressive Gaussian Human Avatars" in bo and "XHand" not in bo  # muted: "hand avatar"
+        assert not any(chat == "dm-cy" for chat, _, _ in adapter.sent)
+        again = await DigestScheduler(core, clock=lambda: NOON + timedelta(minutes=5)).catch_up()
+        assert again == {}
+    finally:
+        await core.close()
+
+
+async def test_channel_digest_ignores_personal_filters(arxiv: FakeArxiv, tmp_path: Path) -> None:
+    core, adapter = await _setup(arxiv, tmp_path)
+    try:
+        group = ChatRef("console", "group", "group")
+        await core.store.subscriptions.upsert(group, "virtual-humans", time(11, 0), "UTC")
+        await _as(core, "bo", '/filter mute "hand avatar"')
+        await DigestScheduler(core, clock=lambda: NOON).catch_up()
+        text = "\n".join(t for chat, _, t in adapter.sent if chat == "group")
+        assert "XHand" in text
+    finally:
+        await core.close()
