@@ -113,3 +113,21 @@ def test_status_export_and_import_round_trip(arxiv_url: str, tmp_path: Path) -> 
     assert bad.returncode == 2 and "nothing imported" in bad.stderr
     assert "Mars/Olympus" not in paperbot(["export"], arxiv_url, other).stdout
     assert json.loads(paperbot(["export"], arxiv_url, other).stdout)["filters"] == []
+
+
+def test_stats_reports_model_calls_after_a_summary(arxiv_url: str, tmp_path: Path) -> None:
+    from tests.fakes.gemini import FakeGemini
+
+    with ThreadedFake(FakeGemini()) as gemini:
+        keys = {"PAPERBOT_LLM_BACKEND": "gemini", "GEMINI_API_KEY": "test-key-123",
+                "PAPERBOT_GEMINI_BASE_URL": gemini.url}
+        done = paperbot(["summarize", "2407.03204"], arxiv_url, tmp_path, **keys)
+        assert done.returncode == 0, done.stderr
+        assert "Summary by gemini-2.5-flash" in done.stdout
+        assert gemini.calls == 1
+        again = paperbot(["summarize", "2407.03204"], arxiv_url, tmp_path, **keys)
+        assert again.returncode == 0 and gemini.calls == 1  # cached
+        stats = paperbot(["stats"], arxiv_url, tmp_path, **keys)
+    assert stats.returncode == 0, stats.stderr
+    assert "gemini-2.5-flash" in stats.stdout
+    assert "test-key-123" not in done.stdout + done.stderr + stats.stdout + stats.stderr
