@@ -16,6 +16,7 @@ from bot.commands import Dispatcher
 from bot.config import Settings
 from bot.digest import DigestBuilder
 from bot.models import ChatRef
+from bot.personal import PersonalMatcher
 from bot.store import Store
 from bot.summarizer.service import Summarizer
 from bot.topics.registry import TopicRegistry
@@ -34,13 +35,14 @@ class Core:
         self.store = store
         self.source = source
         self.summarizer = summarizer
+        self._subscription_listeners: list[Callable[[], object]] = []
         self.topics = TopicRegistry(store)
         self.digests = DigestBuilder(self)
         self.dispatcher = Dispatcher(self)
         self.adapters: dict[str, Adapter] = {}
         self.scheduler: DigestScheduler | None = None
         self.delivery: Delivery | None = None
-        self._subscription_listeners: list[Callable[[], object]] = []
+        self.personal = PersonalMatcher(self)
 
     @classmethod
     async def create(cls, settings: Settings) -> Core:

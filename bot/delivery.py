@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING, Literal
 from bot.adapters.base import ChatUnavailable
 from bot.links import code_links
 from bot.models import ChatRef, DayPapers, Paper, Topic
+from bot.personal import personal_topic
 from bot.replies import Digest, DigestEntry, Text
 from bot.store.chats import Subscription
 from bot.store.deliveries import DigestPlan
 from bot.store.filters import UserDigest
-from bot.topics.matcher import FilterIndex, UserFilters
 
 if TYPE_CHECKING:
     from bot.core import Core
@@ -70,35 +70,20 @@ class Delivery:
         return outcome
 
     async def deliver_user(self, digest: UserDigest, now: datetime) -> Outcome:
-        filters = await self.core.store.filters.list(digest.platform, digest.user_id)
-        includes = [f.value for f in filters if f.kind == "include"]
-        if not includes:
+        personal = self.core.personal
+        categories = await personal.categories(digest.platform, digest.user_id)
+        if not categories:
             return "empty"
-        expressions: list[str] = []
-        categories: set[str] = set()
-        for value in includes:
-            topic = await self.core.topics.get(value, None)
-            if topic is not None:
-                expressions.append(topic.expression)
-                categories.update(topic.categories)
-            else:
-                expressions.append(value)
-                # A bare keyword has no categories of its own: search every preset's areas.
-                categories.update(c for preset in self.core.topics.presets.values() for c in preset.categories)
-        categories |= await self.core.digests.subscribed_categories()
-        mutes = [f.value for f in filters if f.kind == "mute"]
-        index = FilterIndex({digest.user_id: UserFilters(expressions, mutes)})
         language = digest.language or self.core.settings.language
-        personal = Topic(name="mine", title="我的速递 · My digest" if language == "zh" else "My digest",
-                         categories=tuple(sorted(categories)), expression=" OR ".join(f"({e})" for e in expressions))
+        topic = personal_topic(language, categories)
         target = Target(digest.target, digest.chat, language, self.core.settings.digest_max_papers,
                         digest.paused_reason)
 
         async def choose(day_papers: DayPapers) -> tuple[list[Paper], int]:
-            matched = index.match_all([p for p in day_papers.papers if not p.is_replacement]).get(digest.user_id, [])
+            matched = await personal.match(digest.platform, digest.user_id, day_papers)
             return matched[: target.limit], max(0, len(matched) - target.limit)
 
-        outcome, day = await self._deliver(target, personal.categories, personal, now, choose)
+        outcome, day = await self._deliver(target, topic.categories, topic, now, choose)
         if outcome == "sent" and day is not None:
             await self.core.store.filters.set_last_sent(digest.platform, digest.user_id, day)
         return outcome

@@ -45,11 +45,12 @@ class DigestBuilder:
             topic = custom.get((sub.topic, sub.chat.key)) or custom.get((sub.topic, None)) or presets.get(sub.topic)
             if topic:
                 categories.update(topic.categories)
+        every_preset = {c for preset in presets.values() for c in preset.categories}
         for filters in (await self.core.store.filters.all()).values():
             for f in filters:
-                topic = custom.get((f.value, None)) or presets.get(f.value)
-                if f.kind == "include" and topic:
-                    categories.update(topic.categories)
+                if f.kind == "include":
+                    topic = custom.get((f.value, None)) or presets.get(f.value)
+                    categories.update(topic.categories if topic else every_preset)
         return categories
 
     async def latest_day(self, categories: Iterable[str], now: datetime | None = None) -> DayPapers:

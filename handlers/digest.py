@@ -7,16 +7,17 @@ from datetime import date
 from bot.arxiv_source import ArxivError
 from bot.commands import Command, Param, UsageError, command
 from bot.core import Core
-from bot.replies import Error, Replies, Reply
+from bot.personal import PERSONAL_TOPIC, personal_topic
+from bot.replies import Digest, Error, Replies, Reply
 from handlers.common import resolve_topic, say
 
 
 @command(
     "digest",
-    help_en="Today's digest now: /digest [topic] [all] [YYYY-MM-DD]",
+    help_en="Today's digest now: /digest [topic|mine] [all] [YYYY-MM-DD]",
     help_zh="立即获取今日速递：/digest [主题] [all] [日期]",
     params=(
-        Param("topic", "topic name; default: this chat's subscriptions", autocomplete="topic"),
+        Param("topic", "topic name, or mine for your filters; default: this chat's subscriptions", autocomplete="topic"),
         Param("options", "all (no limit) and/or a date YYYY-MM-DD", rest=True),
     ),
     slow=True,
@@ -34,6 +35,9 @@ async def digest(core: Core, cmd: Command) -> Reply:
             names.append(arg)
     if len(names) > 1:
         raise UsageError(say(language, "Name one topic at most.", "最多写一个主题。"))
+    limit = await core.max_papers_for(cmd.chat)
+    if names and names[0].lower() == PERSONAL_TOPIC:
+        return await _personal(core, cmd, language, limit, include_all)
     if names:
         topics = [await resolve_topic(core, cmd, names[0])]
     else:
@@ -41,7 +45,6 @@ async def digest(core: Core, cmd: Command) -> Reply:
         topics = [t for t in [await core.topics.get(s.topic, cmd.chat.key) for s in subs] if t]
         if not topics:
             raise UsageError(say(language, "Which topic? See /topics.", "哪个主题？见 /topics。"))
-    limit = await core.max_papers_for(cmd.chat)
     digests: list[Reply] = []
     for topic in topics:
         try:
@@ -51,6 +54,26 @@ async def digest(core: Core, cmd: Command) -> Reply:
             return Error(say(language, f"arXiv is not answering right now ({exc}). Please try again later.",
                              f"arXiv 暂时无法访问（{exc}），请稍后再试。"))
     return digests[0] if len(digests) == 1 else Replies(tuple(digests))
+
+
+async def _personal(core: Core, cmd: Command, language: str, limit: int, include_all: bool) -> Reply:
+    """Today's papers for the sender's own filters (what /mydigest would send)."""
+    categories = await core.personal.categories(cmd.chat.platform, cmd.user_id)
+    if not categories:
+        raise UsageError(say(language, "You have no filters yet; add one with /filter add TOPIC.",
+                             "你还没有过滤器，请先 /filter add 主题。"))
+    try:
+        day = await core.digests.latest_day(categories)
+    except ArxivError as exc:
+        return Error(say(language, f"arXiv is not answering right now ({exc}). Please try again later.",
+                         f"arXiv 暂时无法访问（{exc}），请稍后再试。"))
+    topic = personal_topic(language, categories)
+    if day.no_announcement:
+        return Digest(topic, day.day, language, (), no_announcement=True)
+    matched = await core.personal.match(cmd.chat.platform, cmd.user_id, day)
+    chosen = matched if include_all else matched[:limit]
+    entries = await core.digests.entries(chosen, language, cmd.progress)
+    return Digest(topic, day.day, language, entries, more=len(matched) - len(chosen))
 
 
 def _looks_like_date(text: str) -> bool:

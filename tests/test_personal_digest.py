@@ -62,3 +62,21 @@ async def test_channel_digest_ignores_personal_filters(arxiv: FakeArxiv, tmp_pat
         assert "XHand" in text
     finally:
         await core.close()
+
+
+async def test_digest_mine_shows_the_personal_digest_now(arxiv: FakeArxiv, tmp_path: Path) -> None:
+    core, _ = await _setup(arxiv, tmp_path)
+    try:
+        chat = ChatRef("console", "dm-dee", "private")
+        empty = await core.dispatcher.dispatch_line("/digest mine", user_id="dee", chat=chat, can_admin=True)
+        assert "/filter add" in getattr(empty, "text", "")
+        await _as(core, "dee", "/filter add virtual-humans")
+        await _as(core, "dee", "/filter mute wildavatar")
+        from bot.replies import Digest
+
+        reply = await core.dispatcher.dispatch_line("/digest mine", user_id="dee", chat=chat, can_admin=True)
+        assert isinstance(reply, Digest)
+        titles = [e.paper.title for e in reply.entries]
+        assert any("XHand" in t for t in titles) and not any("WildAvatar" in t for t in titles)
+    finally:
+        await core.close()
