@@ -302,14 +302,16 @@ class Summarizer:
         self, paper: Paper, kind: Kind, language: str, reply: ModelReply | None, latency_ms: int, outcome: str,
         error: str | None,
     ) -> None:
-        try:
-            await self._summaries.record_call(
-                paper_id=paper.id, kind=kind, language=language, model=self.model,
-                tokens_in=reply.tokens_in if reply else None, tokens_out=reply.tokens_out if reply else None,
-                latency_ms=latency_ms, outcome=outcome, error=error or None,
-            )
-        finally:
-            self._reserved = max(0, self._reserved - 1)
+        # Under the budget lock, so no reservation sees this call both as a row and as reserved.
+        async with self._budget_lock:
+            try:
+                await self._summaries.record_call(
+                    paper_id=paper.id, kind=kind, language=language, model=self.model,
+                    tokens_in=reply.tokens_in if reply else None, tokens_out=reply.tokens_out if reply else None,
+                    latency_ms=latency_ms, outcome=outcome, error=error or None,
+                )
+            finally:
+                self._reserved = max(0, self._reserved - 1)
 
     # -- fallbacks -------------------------------------------------------------------------
 
