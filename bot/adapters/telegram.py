@@ -1,0 +1,396 @@
+"""Telegram: updates in as neutral Commands, neutral replies out as HTML messages.
+
+Runs python-telegram-bot's Application with the manual lifecycle so it shares the
+event loop with Discord and the scheduler. Every command comes from the dispatcher's
+specs through one generic handler; nothing here knows what a command does.
+Rendering lives in ``telegram_render`` and sending (pacing, retries, failures) in
+``telegram_send``.
+
+Things that are easy to get wrong and are handled here:
+
+* ``CommandHandler`` also fires on edited messages and never on channel posts, so it
+  is limited to new messages and channel posts get their own handler.
+* Admin rights are asked of Telegram only for admin commands in groups; anonymous
+  admins post as the group itself and count as admins.
+* Being removed or blocked arrives as a ``my_chat_member`` update: the chat's
+  subscriptions are paused, and resumed when the bot is let back in.
+* httpx logs request URLs, which contain the token, at INFO.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+import secrets
+import time
+import traceback
+from collections.abc import Awaitable
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from telegram import Bot, BotCommand, CallbackQuery, Chat, Message, Update
+from telegram.constants import ChatAction, ChatMemberStatus, ChatType
+from telegram.error import InvalidToken, TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.adapters.base import ChatUnavailable, OnSent, PlatformLimits
+from bot.adapters.telegram_send import TelegramSender, api_chat_id
+from bot.commands import Command, CommandSpec, parse_line, tokenize
+from bot.config import ConfigError, Settings
+from bot.i18n import t
+from bot.models import ChatKind, ChatRef
+from bot.replies import Error, Reply
+
+if TYPE_CHECKING:
+    from bot.core import Core
+
+log = logging.getLogger(__name__)
+
+ALLOWED_UPDATES = ["message", "channel_post", "callback_query", "my_chat_member"]
+ANONYMOUS_ADMIN_ID = 1087968824  # @GroupAnonymousBot: the sender of anonymous admins' messages
+ADMIN_STATUSES = {ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER}
+GONE_STATUSES = {ChatMemberStatus.LEFT, ChatMemberStatus.BANNED}
+COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")  # what Telegram accepts in a command list
+STOP_GRACE_SECONDS = 5.0
+BUTTON_COOLDOWN_SECONDS = 30.0
+TYPING_EVERY_SECONDS = 4.5
+START_FIRST = {
+    "en": "Open a private chat with @{bot} and press Start, then press the button again.",
+    "zh": "请先私聊 @{bot} 并点击「开始」，然后再点一次按钮。",
+}
+
+
+class TelegramAdapter:
+    name = "telegram"
+    limits = PlatformLimits(max_text=4096, max_caption=1024, per_chat_per_minute=20, global_per_second=30)
+
+    def __init__(self, settings: Settings, *, private_interval: float = 1.0) -> None:
+        if settings.telegram_bot_token is None or not settings.telegram_bot_token.get_secret_value():
+            raise ConfigError("configuration error: TELEGRAM_BOT_TOKEN: not set")
+        self.settings = settings
+        self._token = settings.telegram_bot_token.get_secret_value()
+        self._core: Core | None = None
+        self._app: Application[Any, Any, Any, Any, Any, Any] | None = None
+        self._sender = TelegramSender(lambda: self._bot, self._migrate, private_interval)
+        self._inflight: set[asyncio.Task[Any]] = set()
+        self._pressed: dict[tuple[int, str], float] = {}
+        logging.getLogger("httpx").setLevel(logging.WARNING)
+        logging.getLogger("httpcore").setLevel(logging.WARNING)
+
+    # ----------------------------------------------------------------- lifecycle
+
+    async def start(self, core: Core) -> None:
+        self._core = core
+        api = self.settings.telegram_api_url
+        # aiolimiter is a leaky bucket: it admits a burst of max_rate, then max_rate per period, so up
+        # to twice max_rate in one period. The defaults (30/s, 20/min) therefore allow 60 and 40, which
+        # Telegram answers with 429s; one 429 pauses *every* request for up to a minute. These
+        # settings keep any sliding second under 30 and any sliding minute in a group at 20.
+        limiter = AIORateLimiter(overall_max_rate=1, overall_time_period=1 / 28, group_max_rate=10,
+                                 group_time_period=60, max_retries=5)
+        app = (
+            ApplicationBuilder().token(self._token).base_url(f"{api}/bot").base_file_url(f"{api}/file/bot")
+            .rate_limiter(limiter).concurrent_updates(True).job_queue(None).build()
+        )
+        specs = core.dispatcher.specs()
+        names = [s.name for s in specs if COMMAND_NAME.match(s.name)]
+        app.add_handler(CommandHandler(names, self._on_command, filters=filters.UpdateType.MESSAGE))
+        app.add_handler(MessageHandler(filters.UpdateType.CHANNEL_POST & filters.COMMAND, self._on_command))
+        app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.COMMAND, self._on_command))
+        app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, self._on_migrate))
+        app.add_handler(ChatMemberHandler(self._on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
+        app.add_handler(CallbackQueryHandler(self._on_button))
+        app.add_error_handler(self._on_error)
+        try:
+            await app.initialize()
+        except InvalidToken:
+            raise ConfigError("configuration error: TELEGRAM_BOT_TOKEN: rejected by Telegram") from None
+        self._app = app
+        try:
+            await self._publish_commands(specs)
+            await app.start()
+            assert app.updater is not None
+            url = self.settings.telegram_webhook_url
+            if url:
+                await app.updater.start_webhook(
+                    listen=self.settings.telegram_webhook_listen, port=self.settings.telegram_webhook_port,
+                    url_path=urlsplit(url).path.lstrip("/"), webhook_url=url,
+                    secret_token=secrets.token_urlsafe(32), allowed_updates=ALLOWED_UPDATES, bootstrap_retries=2,
+                )
+            else:
+                await app.updater.start_polling(allowed_updates=ALLOWED_UPDATES, bootstrap_retries=2)
+        except BaseException:
+            await self.stop()  # the runner only stops adapters that started
+            raise
+        log.info("telegram adapter running", extra={"bot": app.bot.username, "mode": "webhook" if url else "polling"})
+
+    async def stop(self) -> None:
+        """Stop fetching, give running commands a moment to reply, then cancel the rest."""
+        app = self._app
+        if app is None:
+            return
+        try:
+            if app.updater is not None and app.updater.running:
+                await app.updater.stop()
+            pending = {task for task in self._inflight if task is not asyncio.current_task()}
+            if pending:
+                _, late = await asyncio.wait(pending, timeout=STOP_GRACE_SECONDS)
+                for task in late:
+                    task.cancel()
+                await asyncio.gather(*late, return_exceptions=True)
+            if app.running:
+                await app.stop()
+            await app.shutdown()
+        finally:
+            self._app = None
+
+    async def _publish_commands(self, specs: list[CommandSpec]) -> None:
+        """The "/" menu in Telegram clients; a failure costs only the menu, so it is logged."""
+        assert self._app is not None
+        default = self.settings.language
+        for language in (None, "en", "zh"):
+            commands = [
+                BotCommand(s.name, _description(s.help(language or default)))
+                for s in specs if COMMAND_NAME.match(s.name)
+            ]
+            try:
+                await self._app.bot.set_my_commands(commands, language_code=language)
+            except TelegramError as exc:
+                log.warning("could not publish the command list", extra={"language": language, "error": str(exc)})
+
+    # ------------------------------------------------------------------ outbound
+
+    async def send(self, chat: ChatRef, reply: Reply, *, skip: int = 0, on_sent: OnSent | None = None) -> list[str]:
+        return await self._sender.send(chat, reply, skip=skip, on_sent=on_sent)
+
+    async def _migrate(self, old_id: str, new_id: str) -> None:
+        if old_id != new_id:
+            await self._core_or_fail.store.chats.migrate(self.name, old_id, new_id)
+
+    # ------------------------------------------------------------------- inbound
+
+    async def _on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        if message is None or not message.text or not message.entities:
+            return
+        entity = message.entities[0]
+        head = message.text[1 : entity.length]
+        name, _, target = head.partition("@")
+        name = name.lower()
+        if target and target.lower() != (self._bot.username or "").lower():
+            return  # meant for another bot
+        rest = message.text[entity.length :].strip()
+        core = self._core_or_fail
+        spec = core.dispatcher.spec(name)
+        if spec is None and name == "start":  # what a Telegram client sends when a user presses Start
+            name, rest, spec = "help", "", core.dispatcher.spec("help")
+        if spec is None and message.chat.type != ChatType.PRIVATE and not target:
+            return  # an unknown "/word" in a group is probably for someone else: stay quiet
+        await self._track(self._run(message.chat, message, message.from_user, name, rest, spec))
+
+    async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A button carries a command line: run it as if the pressing user had typed it."""
+        query: CallbackQuery | None = update.callback_query
+        if query is None or not query.data or query.message is None:
+            return
+        parsed = parse_line(query.data)
+        chat = query.message.chat
+        # In a channel every reader gets their own answer, so the cooldown is per reader there.
+        key = (query.from_user.id if chat.type == ChatType.CHANNEL else chat.id, query.data)
+        now = time.monotonic()
+        if parsed is None or now - self._pressed.get(key, -1e9) < BUTTON_COOLDOWN_SECONDS:
+            await _answer(query)
+            return
+        self._pressed = {k: v for k, v in self._pressed.items() if now - v < BUTTON_COOLDOWN_SECONDS}
+        self._pressed[key] = now
+        name, rest = parsed
+        core = self._core_or_fail
+        if chat.type == ChatType.CHANNEL:
+            # Anyone reading a channel can press; answer in private instead of posting into the channel.
+            try:
+                await self._bot.send_chat_action(query.from_user.id, ChatAction.TYPING)
+            except TelegramError:  # the reader never started a chat with the bot
+                self._pressed.pop(key, None)
+                await _answer(query, START_FIRST[self.settings.language].format(bot=self._bot.username))
+                return
+            await _answer(query)
+            dm = Chat(query.from_user.id, ChatType.PRIVATE)
+            with contextlib.suppress(ChatUnavailable):
+                await self._track(self._run(dm, None, query.from_user, name, rest, core.dispatcher.spec(name)))
+            return
+        await _answer(query)
+        message = query.message if isinstance(query.message, Message) else None
+        await self._track(self._run(chat, message, query.from_user, name, rest, core.dispatcher.spec(name),
+                                    reply=False))
+
+    async def _run(self, chat: Chat, message: Message | None, user: Any, name: str, rest: str,
+                   spec: CommandSpec | None, reply: bool = True) -> None:
+        core = self._core_or_fail
+        ref = _chat_ref(chat, message)
+        sender = message.sender_chat if message is not None else None
+        real_user = user is not None and user.id != ANONYMOUS_ADMIN_ID and sender is None
+        cmd = Command(
+            name=name, args=tokenize(rest), text=rest,
+            user_id=str(sender.id if sender is not None else user.id if user is not None else chat.id),
+            chat=ref, can_admin=await self._can_admin(chat, message, user, spec),
+            user_name=(user.full_name if real_user else (sender.title if sender is not None else chat.title)),
+            dm_chat_id=str(user.id) if real_user else None,
+        )
+        typing = asyncio.create_task(self._keep_typing(ref)) if spec is not None and spec.slow else None
+        try:
+            result = await core.dispatcher.dispatch(cmd)
+        finally:
+            if typing is not None:
+                typing.cancel()
+        reply_to = message.message_id if reply and message is not None and ref.kind == "group" else None
+        try:
+            await self._sender.send(ref, result, reply_to=reply_to)
+        except ChatUnavailable as exc:
+            log.warning("cannot reply in telegram chat", extra={"chat": ref.key, "reason": exc.reason})
+            if ref.kind != "private":
+                await core.store.chats.pause(self.name, ref.chat_id, exc.reason)
+            raise
+
+    async def _can_admin(self, chat: Chat, message: Message | None, user: Any, spec: CommandSpec | None) -> bool:
+        """Private chats and channel posts are admin by nature; groups ask Telegram, only when needed."""
+        if chat.type in (ChatType.PRIVATE, ChatType.CHANNEL):
+            return True
+        if spec is None or not spec.admin:
+            return False
+        if message is not None and message.sender_chat is not None:
+            return message.sender_chat.id == chat.id  # anonymous admin; a linked channel is not
+        if user is None:
+            return False
+        try:
+            member = await self._bot.get_chat_member(chat.id, user.id)
+        except TelegramError as exc:
+            log.warning("could not check admin status", extra={"chat": chat.id, "error": str(exc)})
+            return False
+        return member.status in ADMIN_STATUSES
+
+    async def _keep_typing(self, chat: ChatRef) -> None:
+        """Telegram shows "typing…" for 5 s; repeat a few times while a slow command runs."""
+        thread = int(chat.thread_id) if chat.thread_id else None
+        for _ in range(4):
+            try:
+                await self._bot.send_chat_action(api_chat_id(chat.chat_id), ChatAction.TYPING,
+                                                 message_thread_id=thread)
+            except TelegramError:
+                return
+            await asyncio.sleep(TYPING_EVERY_SECONDS)
+
+    async def _on_my_chat_member(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Removed or blocked: pause the chat's subscriptions; let back in: resume them."""
+        change = update.my_chat_member
+        if change is None:
+            return
+        chat = change.chat
+        ref = _chat_ref(chat, None)
+        chats = self._core_or_fail.store.chats
+        old, new = change.old_chat_member, change.new_chat_member
+        if not _can_post(new, chat):
+            reason = _gone_reason(chat, new.status)
+            count = await chats.pause(self.name, ref.chat_id, reason)
+            log.info("telegram chat paused", extra={"chat": ref.key, "reason": reason, "subscriptions": count})
+        elif not _can_post(old, chat):
+            await chats.ensure(ref, chat.title)
+            count = await chats.resume(self.name, ref.chat_id)
+            log.info("telegram chat resumed", extra={"chat": ref.key, "subscriptions": count})
+
+    async def _on_migrate(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        if message is None:
+            return
+        if message.migrate_to_chat_id:
+            await self._migrate(str(message.chat.id), str(message.migrate_to_chat_id))
+        elif message.migrate_from_chat_id:
+            await self._migrate(str(message.migrate_from_chat_id), str(message.chat.id))
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Log without the token; tell the chat something went wrong, never how."""
+        error = context.error
+        if isinstance(error, ChatUnavailable):
+            return  # already logged and paused
+        detail = "".join(traceback.format_exception(error)) if error else "unknown error"
+        log.error("telegram update failed: %s", detail.replace(self._token, "<token>"))
+        if not isinstance(update, Update) or update.effective_chat is None or update.effective_message is None:
+            return
+        if update.callback_query is not None and update.effective_chat.type == ChatType.CHANNEL:
+            return  # a reader's button press; the channel itself did nothing wrong
+        ref = _chat_ref(update.effective_chat, update.effective_message)
+        try:
+            language = await self._core_or_fail.language_for(ref)
+            await self._sender.send(ref, Error(t(language, "internal_error")))
+        except Exception:  # the chat may be the problem; nothing more to do
+            log.warning("could not report an error to telegram chat", extra={"chat": ref.key})
+
+    async def _track(self, work: Awaitable[None]) -> None:
+        """Remember running commands so stop() can let them finish or cancel them."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._inflight.add(task)
+        try:
+            await work
+        finally:
+            if task is not None:
+                self._inflight.discard(task)
+
+    @property
+    def _bot(self) -> Bot:
+        if self._app is None:
+            raise RuntimeError("the Telegram adapter is not running")
+        return self._app.bot
+
+    @property
+    def _core_or_fail(self) -> Core:
+        if self._core is None:
+            raise RuntimeError("the Telegram adapter was not started")
+        return self._core
+
+
+def _chat_ref(chat: Chat, message: Message | None) -> ChatRef:
+    kind: ChatKind = "group"  # supergroups and basic groups alike
+    if chat.type in (ChatType.PRIVATE, ChatType.CHANNEL):
+        kind = "private" if chat.type == ChatType.PRIVATE else "channel"
+    thread = message.message_thread_id if message is not None and message.is_topic_message else None
+    return ChatRef("telegram", str(chat.id), kind, str(thread) if thread else None)
+
+
+def _can_post(member: Any, chat: Chat) -> bool:
+    if member.status in GONE_STATUSES:
+        return False
+    if member.status == ChatMemberStatus.RESTRICTED:
+        return bool(getattr(member, "can_send_messages", True)) and bool(getattr(member, "is_member", True))
+    if chat.type == ChatType.CHANNEL:
+        return member.status == ChatMemberStatus.OWNER or bool(getattr(member, "can_post_messages", False))
+    return True
+
+
+def _gone_reason(chat: Chat, status: str) -> str:
+    if chat.type == ChatType.PRIVATE:
+        return "Forbidden: bot was blocked by the user"
+    if status in GONE_STATUSES:
+        return f"Forbidden: bot was removed from the {chat.type}"
+    return f"Forbidden: bot may not post in this {chat.type}"
+
+
+def _description(text: str) -> str:
+    line = text.strip().splitlines()[0] if text.strip() else "…"
+    return line if len(line) <= 256 else line[:255] + "…"
+
+
+async def _answer(query: CallbackQuery, alert: str | None = None) -> None:
+    with contextlib.suppress(TelegramError):  # an old button: the spinner stops on its own
+        await query.answer(alert, show_alert=alert is not None)
