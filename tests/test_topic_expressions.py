@@ -140,6 +140,10 @@ def test_limits_on_length_terms_and_nesting() -> None:
     with pytest.raises(ExpressionError, match="nested too deeply"):
         parse("(" * 30 + "a" + ")" * 30)
     parse(" OR ".join(f"t{i}" for i in range(MAX_TERMS)))  # exactly at the limit is fine
+    typed = " ".join(f"word{i:05d}" for i in range(MAX_TERMS))  # 999 characters of implicit ANDs
+    assert len(typed) <= MAX_LENGTH
+    with pytest.raises(ExpressionError, match="too long once written out"):
+        parse(typed)  # "word00000 AND word00001 AND ..." would not parse back
 
 
 def test_hits_count_distinct_positive_terms_per_field() -> None:

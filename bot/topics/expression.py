@@ -389,7 +389,11 @@ class _Parser:
 
 
 def parse(text: str) -> Expression:
-    """Parse ``text``; every problem a user can cause raises :class:`ExpressionError`."""
+    """Parse ``text``; every problem a user can cause raises :class:`ExpressionError`.
+
+    The canonical form (``str()``) spells out implicit ANDs, so it can be longer than
+    what was typed; it must fit the length limit too, or it would not parse back.
+    """
     if len(text) > MAX_LENGTH:
         raise ExpressionError(
             f"expression too long ({len(text)} characters, at most {MAX_LENGTH})", text, MAX_LENGTH
@@ -402,4 +406,7 @@ def parse(text: str) -> Expression:
     root = parser.parse_or(0)
     if (extra := parser.peek()) is not None:  # only a ")" can be left over
         raise ExpressionError("unbalanced parenthesis", text, extra.pos)
+    if len(canonical := str(root)) > MAX_LENGTH:
+        reason = f"expression too long once written out ({len(canonical)} characters, at most {MAX_LENGTH})"
+        raise ExpressionError(reason, text, len(text))
     return Expression(root)
