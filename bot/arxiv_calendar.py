@@ -8,7 +8,7 @@ feed is simply empty and the caller reports "no new papers announced".
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 ET = ZoneInfo("America/New_York")
@@ -48,3 +48,30 @@ def submission_window(listing: date, days: int = 1) -> tuple[datetime, datetime]
 
 def is_listing_day(day: date) -> bool:
     return day.weekday() < 5
+
+
+# The RSS feeds are rebuilt "daily at midnight Eastern Standard Time" (arXiv's RSS
+# documentation), hours after the 20:00 ET announcement; an hour's margin on top.
+RSS_REBUILT_UTC = time(6, 0)
+
+
+def rss_has(listing: date, moment: datetime) -> bool:
+    """Whether the RSS feed can show ``listing`` at ``moment`` (before that, ask the API)."""
+    return moment.astimezone(UTC) >= datetime.combine(listing, RSS_REBUILT_UTC, UTC)
+
+
+def default_weekdays(at: time, zone: str) -> tuple[int, ...]:
+    """Local weekdays on which a run at ``at`` finds a listing newer than the previous day's run.
+
+    These are "the mornings after an announcement" wherever the chat is: Monday to
+    Friday in Europe, but Tuesday to Saturday for an early run in Asia. Winter and
+    summer weeks are both checked, so a zone whose offset to US Eastern changes with
+    DST gets every day that can bring news; a run that finds nothing new posts nothing.
+    """
+    tz = ZoneInfo(zone)
+    days: set[int] = set()
+    for monday in (date(2026, 1, 5), date(2026, 7, 6)):
+        moments = [datetime.combine(monday + timedelta(days=i), at, tz) for i in range(-1, 7)]
+        listings = [listing_day_for(m) for m in moments]
+        days.update(moments[i].weekday() for i in range(1, 8) if listings[i] != listings[i - 1])
+    return tuple(sorted(days))

@@ -8,7 +8,7 @@ platform library.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from bot.arxiv_source import ArxivSource
@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+ScheduleListener = Callable[[ChatRef | None, tuple[str, str] | None], Awaitable[None]]
+
 
 class Core:
     def __init__(self, settings: Settings, store: Store, source: ArxivSource, summarizer: Summarizer) -> None:
@@ -35,7 +37,8 @@ class Core:
         self.store = store
         self.source = source
         self.summarizer = summarizer
-        self._subscription_listeners: list[Callable[[], object]] = []
+        self._schedule_listeners: list[ScheduleListener] = []
+        self._filter_listeners: list[Callable[[], None]] = []
         self.topics = TopicRegistry(store)
         self.digests = DigestBuilder(self)
         self.dispatcher = Dispatcher(self)
@@ -77,12 +80,18 @@ class Core:
         settings = await self.store.chats.settings(chat)
         return settings.max_papers or self.settings.digest_max_papers
 
-    def on_subscriptions_changed(self, listener: Callable[[], object]) -> None:
-        """The scheduler registers here so /subscribe and /settings apply without a restart."""
-        self._subscription_listeners.append(listener)
+    def on_schedule_changed(self, listener: ScheduleListener) -> None:
+        """The scheduler registers here so /subscribe and /mydigest apply without a restart."""
+        self._schedule_listeners.append(listener)
 
-    async def subscriptions_changed(self) -> None:
-        for listener in self._subscription_listeners:
-            result = listener()
-            if hasattr(result, "__await__"):
-                await result  # type: ignore[misc]
+    def on_filters_changed(self, listener: Callable[[], None]) -> None:
+        self._filter_listeners.append(listener)
+
+    async def schedule_changed(self, chat: ChatRef | None = None, user: tuple[str, str] | None = None) -> None:
+        """A chat's subscriptions or a user's personal digest changed (both None: anything may have)."""
+        for listener in self._schedule_listeners:
+            await listener(chat, user)
+
+    def filters_changed(self) -> None:
+        for listener in self._filter_listeners:
+            listener()

@@ -20,6 +20,7 @@ from bot.links import code_links
 from bot.models import ChatRef, DayPapers, Paper, Topic
 from bot.personal import personal_topic
 from bot.replies import Digest, DigestEntry, Text
+from bot.summarizer.schema import SummaryResult, dump_brief, load_brief
 from bot.store.chats import Subscription
 from bot.store.deliveries import DigestPlan
 from bot.store.filters import UserDigest
@@ -51,6 +52,7 @@ class Delivery:
     def __init__(self, core: Core) -> None:
         self.core = core
         self._chat_locks: dict[str, asyncio.Lock] = {}
+        self._target_locks: dict[str, asyncio.Lock] = {}
 
     async def deliver_subscription(self, sub: Subscription, now: datetime) -> Outcome:
         topic = await self.core.topics.get(sub.topic, sub.chat.key)
@@ -71,9 +73,9 @@ class Delivery:
 
     async def deliver_user(self, digest: UserDigest, now: datetime) -> Outcome:
         personal = self.core.personal
-        categories = await personal.categories(digest.platform, digest.user_id)
-        if not categories:
+        if not await personal.has_filters(digest.platform, digest.user_id):
             return "empty"
+        categories = await personal.categories()
         language = digest.language or self.core.settings.language
         topic = personal_topic(language, categories)
         target = Target(digest.target, digest.chat, language, self.core.settings.digest_max_papers,
@@ -101,26 +103,37 @@ class Delivery:
             log.info("no announcement", extra={"target": target.key, "day": str(day)})
             return "no_announcement", None
         store = self.core.store.deliveries
-        plan = await store.get(target.key, day)
-        if plan is not None and plan.status != "planned":
-            return "already_sent", day
-        papers, more = await choose(day_papers)
-        if plan is None:
-            plan = await store.plan(target.key, day, target.chat.platform, target.chat.chat_id, [p.id for p in papers])
-            if not papers:
-                # Recorded so a restart does not look again; a chat gets no empty digest.
-                await store.finish(plan.id, "empty", 0)
-                return "empty", day
-        return await self.send_plan(plan, target, topic, more), day
+        # One run per target at a time: a catch-up and a cron run for the same digest must not both send.
+        async with self._target_locks.setdefault(target.key, asyncio.Lock()):
+            plan = await store.get(target.key, day)
+            if plan is not None and plan.status != "planned":
+                return "already_sent", day
+            if plan is None:
+                papers, more = await choose(day_papers)
+                summaries = await self.core.summarizer.briefs(papers, target.language)
+                plan = await store.plan(target.key, day, target.chat.platform, target.chat.chat_id,
+                                        [p.id for p in papers], [dump_brief(summaries[p.id]) for p in papers],
+                                        target.language, more)
+                if not papers:
+                    # Recorded so a restart does not look again; a chat gets no empty digest.
+                    await store.finish(plan.id, "empty", 0)
+                    return "empty", day
+            return await self.send_plan(plan, target, topic), day
 
-    async def send_plan(self, plan: DigestPlan, target: Target, topic: Topic, more: int = 0) -> Outcome:
-        """Send (or resume sending) a recorded plan; the papers come from the plan, not a new match."""
+    async def send_plan(self, plan: DigestPlan, target: Target, topic: Topic) -> Outcome:
+        """Send (or resume sending) a recorded plan exactly as planned: same papers, same summaries."""
         adapter = self.core.adapters[target.chat.platform]
+        language = plan.language or target.language
         papers_by_id = await self.core.store.papers.get_many(plan.paper_ids)
-        papers = [papers_by_id[pid] for pid in plan.paper_ids if pid in papers_by_id]
-        summaries = await self.core.summarizer.briefs(papers, target.language)
-        entries = tuple(DigestEntry(p, summaries[p.id], tuple(code_links(p))) for p in papers)
-        reply = Digest(topic, plan.day, target.language, entries, more=more)
+        shown: dict[str, SummaryResult] = {}
+        for pid, text in zip(plan.paper_ids, plan.summaries, strict=False):
+            if pid in papers_by_id and text:
+                shown[pid] = load_brief(text, papers_by_id[pid], language)
+        missing = [papers_by_id[pid] for pid in plan.paper_ids if pid in papers_by_id and pid not in shown]
+        shown.update(await self.core.summarizer.briefs(missing, language) if missing else {})
+        entries = tuple(DigestEntry(papers_by_id[pid], shown[pid], tuple(code_links(papers_by_id[pid])))
+                        for pid in plan.paper_ids if pid in shown)
+        reply = Digest(topic, plan.day, language, entries, more=plan.more)
         skip = max(plan.sent_parts) + 1 if plan.sent_parts else 0
         sent = len(plan.sent_parts)
 
@@ -129,8 +142,7 @@ class Delivery:
             await self.core.store.deliveries.record_part(plan.id, index, [message_id])
             sent += 1
 
-        lock = self._chat_locks.setdefault(target.chat.key, asyncio.Lock())
-        async with lock:  # one digest at a time per chat keeps its messages in order
+        async with self._chat_locks.setdefault(target.chat.key, asyncio.Lock()):  # keeps a chat's messages in order
             try:
                 await adapter.send(target.chat, reply, skip=skip, on_sent=record)
             except ChatUnavailable as exc:
@@ -139,7 +151,7 @@ class Delivery:
                                                                 "paused": paused})
                 return "unavailable"
         await self.core.store.deliveries.finish(plan.id, "sent", sent)
-        log.info("digest sent", extra={"target": target.key, "day": str(plan.day), "papers": len(papers)})
+        log.info("digest sent", extra={"target": target.key, "day": str(plan.day), "papers": len(entries)})
         return "sent"
 
     async def notify_failure(self, chat: ChatRef, language: str, reason: str) -> None:

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
-from bot.arxiv_calendar import listing_day_for, submission_window
+from bot.arxiv_calendar import is_listing_day, listing_day_for, rss_has, submission_window
 from bot.commands import Progress
 from bot.links import code_links
 from bot.models import DayPapers, Paper, Topic
@@ -28,8 +28,9 @@ log = logging.getLogger(__name__)
 
 
 class DigestBuilder:
-    def __init__(self, core: Core) -> None:
+    def __init__(self, core: Core, clock: Callable[[], datetime] | None = None) -> None:
         self.core = core
+        self.clock = clock or (lambda: datetime.now(UTC))  # the real time, for what arXiv's feed shows now
         # A thousand subscriptions firing at 08:00 must cause one RSS request, not a thousand,
         # and one load and one match per topic: a listing day never changes once fetched.
         self._fetch_lock = asyncio.Lock()
@@ -45,13 +46,7 @@ class DigestBuilder:
             topic = custom.get((sub.topic, sub.chat.key)) or custom.get((sub.topic, None)) or presets.get(sub.topic)
             if topic:
                 categories.update(topic.categories)
-        every_preset = {c for preset in presets.values() for c in preset.categories}
-        for filters in (await self.core.store.filters.all()).values():
-            for f in filters:
-                if f.kind == "include":
-                    topic = custom.get((f.value, None)) or presets.get(f.value)
-                    categories.update(topic.categories if topic else every_preset)
-        return categories
+        return categories | await self.core.personal.categories()
 
     async def latest_day(self, categories: Iterable[str], now: datetime | None = None) -> DayPapers:
         """The latest announcement day for ``categories``, fetched at most once per day."""
@@ -66,18 +61,20 @@ class DigestBuilder:
                 return self._remember(key, cached)
             union = wanted | await self.subscribed_categories()
             fetched = await self.core.source.todays_papers(sorted(union), today=expected)
-            if fetched.day > expected:
-                # Caught up after the next announcement: the feed moved on, so ask the API for the missed day.
-                return await self.past_days(wanted, expected, 1)
-            await self.core.store.papers.save_day(sorted(union), fetched)
-            if fetched.day < expected:
-                # The feed still shows an older listing: nothing was announced for the expected day (holiday).
+            if fetched.day == expected:
+                await self.core.store.papers.save_day(sorted(union), fetched)
+            elif fetched.day > expected or not rss_has(expected, self.clock()):
+                # Catching up after the feed moved on, or reading before arXiv rebuilt it
+                # (hours after the 20:00 ET announcement): ask the API for the listing, once.
+                fetched = await self.past_days(union, expected, 1)
+                await self.core.store.papers.save_day(sorted(union), fetched)
+            else:
+                # The rebuilt feed still shows an older listing: nothing was announced (a holiday).
                 log.info("no listing for the expected day", extra={"expected": str(expected), "feed_day": str(fetched.day)})
-                empty = DayPapers(day=expected, papers=[], no_announcement=True)
-                await self.core.store.papers.save_day(sorted(union), empty)
-                return empty
-        return DayPapers(fetched.day, [p for p in fetched.papers if wanted & set(p.categories)],
-                         fetched.no_announcement)
+                fetched = DayPapers(day=expected, papers=[], no_announcement=True)
+                await self.core.store.papers.save_day(sorted(union), fetched)
+        return self._remember(key, DayPapers(fetched.day, [p for p in fetched.papers if wanted & set(p.categories)],
+                                             fetched.no_announcement))
 
     def _remember(self, key: tuple[date, frozenset[str]], day: DayPapers) -> DayPapers:
         if len(self._days) > 64:
@@ -107,6 +104,8 @@ class DigestBuilder:
     ) -> Digest:
         if day is None and days == 1:
             day_papers = await self.latest_day(topic.categories, now)
+        elif day is not None and not is_listing_day(day):
+            day_papers = DayPapers(day=day, papers=[], no_announcement=True)
         else:
             day_papers = await self.past_days(topic.categories, day or listing_day_for(now or datetime.now(UTC)), days)
         if day_papers.no_announcement:

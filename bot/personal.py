@@ -2,8 +2,9 @@
 
 All users' keyword filters go into one :class:`FilterIndex` per listing day (an
 Aho-Corasick pass over each paper, not a users x papers loop); topic filters reuse
-the per-topic match the channel digests already computed. Filters changing during
-the day drop the cached index.
+the per-topic match the channel digests already computed. Every personal digest
+reads the same day (the union of all users' categories), so the index is built once;
+a filter change drops it.
 """
 
 from __future__ import annotations
@@ -30,46 +31,57 @@ class PersonalMatcher:
     def __init__(self, core: Core) -> None:
         self.core = core
         self._by_day: dict[date, tuple[dict[str, list[Paper]], dict[str, list[Paper]]]] = {}
-        core.on_subscriptions_changed(self.forget)
+        self._categories: set[str] | None = None
+        core.on_filters_changed(self.forget)
 
     def forget(self) -> None:
         self._by_day.clear()
+        self._categories = None
 
-    async def categories(self, platform: str, user_id: str) -> set[str]:
-        """What the user's filters need fetched: their topics' categories, every preset's for bare keywords."""
-        categories: set[str] = set()
-        for f in await self.core.store.filters.list(platform, user_id):
-            if f.kind != "include":
-                continue
-            topic = await self.core.topics.get(f.value, None)
-            if topic is not None:
-                categories.update(topic.categories)
-            else:
-                categories.update(c for preset in self.core.topics.presets.values() for c in preset.categories)
-        return categories
+    async def shared_topics(self) -> dict[str, Topic]:
+        """Topics a personal filter can name: presets and shared ones (not a chat's own)."""
+        topics = dict(self.core.topics.presets)
+        topics.update((t.name, t) for t in await self.core.store.topics.all() if t.owner is None)
+        return topics
+
+    async def has_filters(self, platform: str, user_id: str) -> bool:
+        return any(f.kind == "include" for f in await self.core.store.filters.list(platform, user_id))
+
+    async def categories(self) -> set[str]:
+        """What every personal digest reads: all filter topics' categories, every preset's for bare keywords."""
+        if self._categories is None:
+            topics = await self.shared_topics()
+            every_preset = {c for preset in self.core.topics.presets.values() for c in preset.categories}
+            categories: set[str] = set()
+            for filters in (await self.core.store.filters.all()).values():
+                for f in filters:
+                    if f.kind == "include":
+                        categories.update(topics[f.value].categories if f.value in topics else every_preset)
+            self._categories = categories
+        return self._categories
 
     async def match(self, platform: str, user_id: str, day: DayPapers) -> list[Paper]:
-        filters = await self.core.store.filters.list(platform, user_id)
+        """The user's papers in ``day`` (the day read for :meth:`categories`), newest first."""
+        topics = await self.shared_topics()
         matched: dict[str, Paper] = {}
-        for f in filters:
-            topic = await self.core.topics.get(f.value, None) if f.kind == "include" else None
-            if topic is not None:
-                matched.update((p.id, p) for p in self.core.digests.select(topic, day))
-        keywords, mutes = await self._maps(day)
+        for f in await self.core.store.filters.list(platform, user_id):
+            if f.kind == "include" and f.value in topics:
+                matched.update((p.id, p) for p in self.core.digests.select(topics[f.value], day))
+        keywords, mutes = await self._maps(day, topics)
         key = f"{platform}:{user_id}"
         matched.update((p.id, p) for p in keywords.get(key, []))
         muted = {p.id for p in mutes.get(key, [])}
         papers = [p for pid, p in matched.items() if pid not in muted and not p.is_replacement]
         return sorted(papers, key=lambda p: (-(p.published.timestamp() if p.published else 0.0), p.id))
 
-    async def _maps(self, day: DayPapers) -> tuple[dict[str, list[Paper]], dict[str, list[Paper]]]:
+    async def _maps(self, day: DayPapers,
+                    topics: dict[str, Topic]) -> tuple[dict[str, list[Paper]], dict[str, list[Paper]]]:
         if day.day not in self._by_day:
             includes: dict[str, UserFilters] = {}
             mutes: dict[str, UserFilters] = {}
             for (platform, user_id), filters in (await self.core.store.filters.all()).items():
                 key = f"{platform}:{user_id}"
-                words = [f.value for f in filters if f.kind == "include"
-                         and f.value not in self.core.topics.presets and await self.core.topics.get(f.value) is None]
+                words = [f.value for f in filters if f.kind == "include" and f.value not in topics]
                 muted = [f.value for f in filters if f.kind == "mute"]
                 if words:
                     includes[key] = UserFilters(words)

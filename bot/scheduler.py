@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
@@ -26,6 +26,8 @@ from bot.arxiv_calendar import listing_day_for
 from bot.arxiv_source import ArxivError
 from bot.delivery import Delivery, Outcome
 from bot.models import ChatRef
+from bot.store.chats import Subscription
+from bot.store.filters import UserDigest
 from bot.store.chats import WEEKDAY_NAMES
 
 if TYPE_CHECKING:
@@ -81,7 +83,8 @@ class DigestScheduler:
             job_defaults={"misfire_grace_time": max(grace, 1), "coalesce": True, "max_instances": 1},
         )
         self._rebuild_lock = asyncio.Lock()
-        core.on_subscriptions_changed(self.rebuild)
+        self._chat_jobs: dict[str, set[str]] = {}  # chat key -> its subscription job ids
+        core.on_schedule_changed(self.refresh)
 
     async def start(self, catch_up: bool = True) -> None:
         await self.rebuild()
@@ -94,23 +97,65 @@ class DigestScheduler:
             self.scheduler.shutdown(wait=False)
 
     async def rebuild(self) -> None:
-        """Make the job list equal to the database: add, update and remove jobs."""
+        """Make the job list equal to the database: add, update and remove jobs.
+
+        Paused subscriptions keep their jobs (a run returns at once), so resuming a chat
+        needs no rebuild.
+        """
         async with self._rebuild_lock:
             wanted: set[str] = set()
-            for sub in await self.core.store.subscriptions.all(include_paused=False):
-                job_id = sub.target
-                wanted.add(job_id)
-                self.scheduler.add_job(self.run_subscription, Schedule(sub.at_time, sub.timezone, sub.weekdays).trigger(),
-                                       id=job_id, args=[sub.id], replace_existing=True, name=f"{sub.chat.key} {sub.topic}")
+            self._chat_jobs.clear()
+            for sub in await self.core.store.subscriptions.all():
+                if self._add_subscription_job(sub):
+                    wanted.add(sub.target)
             for digest in await self.core.store.filters.digests(enabled_only=True):
-                if digest.paused_reason:
-                    continue
-                wanted.add(digest.target)
-                self.scheduler.add_job(self.run_user, Schedule(digest.at_time, digest.timezone, digest.weekdays).trigger(),
-                                       id=digest.target, args=[digest.platform, digest.user_id], replace_existing=True)
+                if self._add_user_job(digest):
+                    wanted.add(digest.target)
             for job in self.scheduler.get_jobs():
                 if job.id not in wanted and not job.id.startswith("retry:"):
                     job.remove()
+
+    async def refresh(self, chat: ChatRef | None = None, user: tuple[str, str] | None = None) -> None:
+        """Apply one chat's or one user's change without rebuilding every job."""
+        if chat is None and user is None:
+            await self.rebuild()
+            return
+        async with self._rebuild_lock:
+            if chat is not None:
+                current = {sub.target for sub in await self.core.store.subscriptions.for_chat(chat)
+                           if self._add_subscription_job(sub)}
+                for job_id in self._chat_jobs.get(chat.key, set()) - current:
+                    self._remove_job(job_id)
+                self._chat_jobs[chat.key] = current
+            if user is not None:
+                digest = await self.core.store.filters.get_digest(*user)
+                if digest is None or not digest.enabled or not self._add_user_job(digest):
+                    self._remove_job(f"user:{user[0]}:{user[1]}")
+
+    def _add_subscription_job(self, sub: Subscription) -> bool:
+        try:
+            trigger = Schedule(sub.at_time, sub.timezone, sub.weekdays).trigger()
+        except (ValueError, KeyError):  # one bad row must not stop every other chat's digest
+            log.error("subscription has an invalid schedule; skipped", extra={"sub": sub.id})
+            return False
+        self.scheduler.add_job(self.run_subscription, trigger, id=sub.target, args=[sub.id], replace_existing=True,
+                               name=f"{sub.chat.key} {sub.topic}")
+        self._chat_jobs.setdefault(sub.chat.key, set()).add(sub.target)
+        return True
+
+    def _add_user_job(self, digest: UserDigest) -> bool:
+        try:
+            trigger = Schedule(digest.at_time, digest.timezone, digest.weekdays).trigger()
+        except (ValueError, KeyError):
+            log.error("personal digest has an invalid schedule; skipped", extra={"target": digest.target})
+            return False
+        self.scheduler.add_job(self.run_user, trigger, id=digest.target, args=[digest.platform, digest.user_id],
+                               replace_existing=True)
+        return True
+
+    def _remove_job(self, job_id: str) -> None:
+        if self.scheduler.get_job(job_id) is not None:
+            self.scheduler.remove_job(job_id)
 
     def next_run_time(self, job_id: str) -> datetime | None:
         job = self.scheduler.get_job(job_id)
@@ -157,33 +202,39 @@ class DigestScheduler:
         if sub is None or sub.paused_reason:
             return "paused"
         when = scheduled or self.clock()
-        return await self._guarded(sub.target, when, lambda: self.delivery.deliver_subscription(sub, when),
-                                   retry=lambda: self.run_subscription(sub_id, scheduled=when), chat=sub.chat)
+        return await self._guarded(sub.target, when, self.delivery.deliver_subscription(sub, when), sub.chat,
+                                   retry=(self.run_subscription, [sub_id]))
 
     async def run_user(self, platform: str, user_id: str, scheduled: datetime | None = None) -> Outcome | str:
         digest = await self.core.store.filters.get_digest(platform, user_id)
         if digest is None or not digest.enabled or digest.paused_reason:
             return "paused"
         when = scheduled or self.clock()
-        return await self._guarded(digest.target, when, lambda: self.delivery.deliver_user(digest, when),
-                                   retry=lambda: self.run_user(platform, user_id, scheduled=when), chat=digest.chat)
+        return await self._guarded(digest.target, when, self.delivery.deliver_user(digest, when), digest.chat,
+                                   retry=(self.run_user, [platform, user_id]))
 
-    async def _guarded(self, target: str, scheduled: datetime, run: Callable, retry: Callable, chat: ChatRef) -> Outcome | str:
-        """Run one delivery; on an arXiv outage retry later, and past the grace period tell the chat once."""
+    async def _guarded(self, target: str, scheduled: datetime, run: Awaitable[Outcome], chat: ChatRef,
+                       retry: tuple[Callable[..., Awaitable[Outcome | str]], list[object]]) -> Outcome | str:
+        """Run one delivery; on a failure retry later within the grace period (the plan makes
+        the retry resume, not repeat); an arXiv outage past it is told to the chat once."""
         try:
-            outcome = await run()
-        except ArxivError as exc:
+            outcome = await run
+        except Exception as exc:
+            arxiv_down = isinstance(exc, ArxivError)
+            if arxiv_down:
+                log.warning("arXiv unavailable", extra={"target": target, "error": str(exc)})
+            else:
+                log.exception("digest delivery failed", extra={"target": target})
             now = self.clock()
             if now + RETRY_AFTER - scheduled <= self.grace:
-                log.warning("arXiv unavailable, will retry", extra={"target": target, "error": str(exc)})
-                self.scheduler.add_job(retry, DateTrigger(now + RETRY_AFTER), id=f"retry:{target}",
-                                       replace_existing=True)
+                func, args = retry
+                # A coroutine function, not a lambda: APScheduler runs plain callables in a thread.
+                self.scheduler.add_job(func, DateTrigger(now + RETRY_AFTER), args=args,
+                                       kwargs={"scheduled": scheduled}, id=f"retry:{target}", replace_existing=True)
                 return "retry_scheduled"
-            log.error("arXiv unavailable past the grace period", extra={"target": target, "error": str(exc)})
-            await self._notify_once(target, scheduled, chat, str(exc))
-            return "arxiv_failed"
-        except Exception:
-            log.exception("digest delivery failed", extra={"target": target})
+            if arxiv_down:
+                await self._notify_once(target, scheduled, chat, str(exc))
+                return "arxiv_failed"
             return "error"
         log.info("digest run", extra={"target": target, "outcome": outcome})
         return outcome

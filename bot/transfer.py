@@ -15,6 +15,7 @@ from bot.models import ChatRef, Topic
 from bot.store import Store
 from bot.store.chats import WEEKDAY_NAMES, format_weekdays, parse_weekdays
 from bot.topics.expression import parse
+from bot.topics.registry import NAME
 
 FORMAT_VERSION = 1
 
@@ -55,13 +56,21 @@ class SubscriptionRecord(BaseModel):
     @field_validator("weekdays")
     @classmethod
     def _days(cls, value: str) -> str:
-        if not all(d in WEEKDAY_NAMES for d in value.split(",") if d):
-            raise ValueError("weekdays are mon,tue,wed,thu,fri,sat,sun")
+        days = value.split(",")
+        if not value or not all(d in WEEKDAY_NAMES for d in days):
+            raise ValueError("weekdays are one or more of mon,tue,wed,thu,fri,sat,sun, comma-separated")
+        return value
+
+    @field_validator("topic")
+    @classmethod
+    def _topic(cls, value: str) -> str:
+        if not NAME.match(value):
+            raise ValueError("a topic name uses lowercase letters, digits and '-'")
         return value
 
 
 class TopicRecord(BaseModel):
-    name: str
+    name: str = Field(pattern=NAME.pattern)
     owner: str | None
     title: str
     categories: list[str]
@@ -88,7 +97,7 @@ class UserDigestRecord(BaseModel):
     enabled: bool
     at_time: str = Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
     timezone: str
-    weekdays: str
+    weekdays: str = Field(pattern=r"^(mon|tue|wed|thu|fri|sat|sun)(,(mon|tue|wed|thu|fri|sat|sun))*$")
     language: str | None = None
 
     _tz = field_validator("timezone")(classmethod(lambda cls, v: _zone(v)))

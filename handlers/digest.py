@@ -58,10 +58,10 @@ async def digest(core: Core, cmd: Command) -> Reply:
 
 async def _personal(core: Core, cmd: Command, language: str, limit: int, include_all: bool) -> Reply:
     """Today's papers for the sender's own filters (what /mydigest would send)."""
-    categories = await core.personal.categories(cmd.chat.platform, cmd.user_id)
-    if not categories:
+    if not await core.personal.has_filters(cmd.chat.platform, cmd.user_id):
         raise UsageError(say(language, "You have no filters yet; add one with /filter add TOPIC.",
                              "你还没有过滤器，请先 /filter add 主题。"))
+    categories = await core.personal.categories()
     try:
         day = await core.digests.latest_day(categories)
     except ArxivError as exc:

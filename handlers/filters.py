@@ -9,6 +9,7 @@ from bot.topics.expression import ExpressionError, parse
 from handlers.args import is_time, parse_time, parse_timezone
 from handlers.common import say
 from handlers.subscriptions import DEFAULT_TIME
+from bot.arxiv_calendar import default_weekdays
 
 MAX_FILTER_CHARS = 300
 MAX_FILTERS = 50
@@ -46,11 +47,12 @@ async def filter_command(core: Core, cmd: Command) -> Reply:
     if action == "remove":
         if not await core.store.filters.remove(platform, user, value):
             raise UsageError(say(language, "You have no such filter; see /filter list.", "没有这个过滤器，见 /filter list。"))
+        core.filters_changed()
         return Text(say(language, f"Removed filter: {value}", f"已删除过滤器：{value}"))
     if len(await core.store.filters.list(platform, user)) >= MAX_FILTERS:
         raise UsageError(say(language, f"You already have {MAX_FILTERS} filters; remove some first.",
                              f"你已有 {MAX_FILTERS} 个过滤器，请先删除一些。"))
-    if await core.topics.get(value, cmd.chat.key) is None:
+    if await core.topics.get(value, None) is None:
         try:
             parse(value)
         except ExpressionError as exc:
@@ -59,7 +61,7 @@ async def filter_command(core: Core, cmd: Command) -> Reply:
     added = await core.store.filters.add(platform, user, kind, value)
     if not added:
         return Text(say(language, "You already have that filter.", "这个过滤器已存在。"))
-    await core.subscriptions_changed()
+    core.filters_changed()
     if kind == "mute":
         return Text(say(language, f"Muted: papers matching {value} are left out of your digest.",
                         f"已屏蔽：匹配 {value} 的论文不会出现在你的速递中。"))
@@ -94,8 +96,9 @@ async def mydigest(core: Core, cmd: Command) -> Reply:
     dm = cmd.dm_chat_id or (cmd.chat.chat_id if cmd.chat.kind == "private" else None)
     if dm is None:
         raise UsageError(say(language, "Send /mydigest to me in a direct message.", "请私聊我发送 /mydigest。"))
-    await core.store.filters.set_digest(cmd.chat.platform, cmd.user_id, dm, on, at, zone, language=language)
-    await core.subscriptions_changed()
+    await core.store.filters.set_digest(cmd.chat.platform, cmd.user_id, dm, on, at, zone, language=language,
+                                        weekdays=default_weekdays(at, zone))
+    await core.schedule_changed(user=(cmd.chat.platform, cmd.user_id))
     if not on:
         return Text(say(language, "Personal digest off.", "个人速递已关闭。"))
     has_filters = any(f.kind == "include" for f in await core.store.filters.list(cmd.chat.platform, cmd.user_id))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from bot.commands import Command, Param, UsageError, command
 from bot.core import Core
 from bot.replies import Reply, Text
@@ -52,10 +54,9 @@ async def settings(core: Core, cmd: Command) -> Reply:
     if key == "timezone":
         zone = parse_timezone(value)
         await core.store.chats.update(cmd.chat, timezone=zone)
-        await core.subscriptions_changed()
         return Text(say(language, f"Time zone set to {zone} for new subscriptions.", f"新订阅的时区已设为 {zone}。"))
     if key == "max":
-        if not value.isdigit() or not 1 <= int(value) <= 100:
+        if not re.fullmatch(r"[0-9]{1,3}", value) or not 1 <= int(value) <= 100:
             raise UsageError(say(language, "max takes a number from 1 to 100.", "max 需要 1 到 100 的数字。"))
         await core.store.chats.update(cmd.chat, max_papers=int(value))
         return Text(say(language, f"Digests here show at most {value} papers.", f"每期最多显示 {value} 篇。"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import time
 
+from bot.arxiv_calendar import default_weekdays
 from bot.commands import Command, Param, UsageError, command
 from bot.core import Core
 from bot.replies import Reply, Text
@@ -37,8 +38,9 @@ async def subscribe(core: Core, cmd: Command) -> Reply:
         at = parse_time(rest.pop(0))
     if rest:
         zone = parse_timezone(rest.pop(0))
-    sub = await core.store.subscriptions.upsert(cmd.chat, topic.name, at, zone, created_by=cmd.user_key)
-    await core.subscriptions_changed()
+    sub = await core.store.subscriptions.upsert(cmd.chat, topic.name, at, zone, default_weekdays(at, zone),
+                                                created_by=cmd.user_key)
+    await core.schedule_changed(chat=cmd.chat)
     return Text(say(
         language,
         f"Subscribed to {topic.title}: a digest every {_days(sub.weekdays)} at {at:%H:%M} ({zone}).",
@@ -62,7 +64,7 @@ async def unsubscribe(core: Core, cmd: Command) -> Reply:
     if not removed:
         shown = target if len(target) <= 40 else target[:39] + "…"
         return Text(say(language, f"This chat is not subscribed to {shown}.", f"本群没有订阅 {shown}。"))
-    await core.subscriptions_changed()
+    await core.schedule_changed(chat=cmd.chat)
     return Text(say(language, f"Unsubscribed ({len(removed)}).", f"已取消订阅（{len(removed)} 个）。"))
 
 

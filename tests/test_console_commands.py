@@ -168,3 +168,10 @@ async def test_filters_and_personal_digest_commands(bot: ConsoleBot) -> None:
     assert isinstance(bad.reply, Error)
     digest = await bot.core.store.filters.get_digest("console", "alice")
     assert digest is not None and digest.at_time.hour == 9 and digest.timezone == "Europe/Berlin"
+
+
+async def test_odd_digits_and_non_listing_dates_get_clear_answers(bot: ConsoleBot) -> None:
+    said = await bot.say("/settings max ²")
+    assert isinstance(said.reply, Error) and "1 to 100" in said.text
+    saturday = await bot.say("/digest virtual-humans 2024-07-06")
+    assert isinstance(saturday.reply, Digest) and saturday.reply.no_announcement

@@ -146,9 +146,8 @@ async def test_blocked_chat_is_paused_and_not_retried(arxiv: FakeArxiv, tmp_path
         assert results == {"sub:1": "unavailable", "sub:2": "sent"}
         sub = await core.store.subscriptions.get(1)
         assert sub is not None and sub.paused_reason == "bot was blocked by the user"
-        await scheduler.rebuild()
-        assert scheduler.scheduler.get_job("sub:1") is None and scheduler.scheduler.get_job("sub:2") is not None
         assert await scheduler.run_subscription(1) == "paused"
+        assert await scheduler.catch_up() == {}
         assert adapter.attempts.count("chat-0") == 1
     finally:
         await core.close()
@@ -206,3 +205,14 @@ async def test_subscription_changes_rebuild_jobs_without_restart(arxiv: FakeArxi
         await scheduler.stop()
     finally:
         await core.close()
+
+
+@pytest.mark.parametrize(("zone", "at", "days"), [
+    ("Europe/Berlin", time(8, 0), (0, 1, 2, 3, 4)),
+    ("Asia/Shanghai", time(8, 0), (0, 1, 2, 3, 4, 5)),  # 08:00 CST is 19:00/20:00 ET the evening before
+    ("America/New_York", time(21, 0), (0, 1, 2, 3, 6)),  # after the 20:00 announcement: same evening
+])
+def test_default_days_are_the_runs_after_an_announcement(zone: str, at: time, days: tuple[int, ...]) -> None:
+    from bot.arxiv_calendar import default_weekdays
+
+    assert default_weekdays(at, zone) == days

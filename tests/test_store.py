@@ -96,3 +96,27 @@ async def test_migrated_group_keeps_its_subscriptions(tmp_path: Path) -> None:
         assert [(s.chat.chat_id, s.topic) for s in subs] == [("-100200", "llm")]
         settings = await store.chats.settings(ChatRef("telegram", "-100200", "group"))
         assert settings.language == "zh"
+
+
+async def test_migrated_group_keeps_its_own_topics(tmp_path: Path) -> None:
+    from bot.models import Topic
+
+    async with await Store.open(tmp_path / "t.db") as store:
+        await store.topics.save(Topic("heads", "heads", ("cs.CV",), "avatar", owner="telegram:-100"))
+        await store.subscriptions.upsert(CHAT, "heads", time(8), "UTC")
+        await store.chats.migrate("telegram", "-100", "-100200")
+        assert [t.owner for t in await store.topics.all()] == ["telegram:-100200"]
+
+
+async def test_import_refuses_empty_weekdays_and_bad_topic_names(tmp_path: Path) -> None:
+    from pydantic import ValidationError
+
+    from bot.transfer import import_all
+
+    record = {"platform": "telegram", "chat_id": "1", "topic": "llm", "at_time": "08:00", "timezone": "UTC",
+              "weekdays": ""}
+    async with await Store.open(tmp_path / "i.db") as store:
+        for bad in ({**record}, {**record, "weekdays": "mon", "topic": "Bad Name!"}):
+            with pytest.raises(ValidationError):
+                await import_all(store, {"subscriptions": [bad]})
+        assert await store.subscriptions.count() == 0

@@ -10,9 +10,9 @@ text comes from the validated summary only.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Literal
 
+from bot.arxiv_calendar import previous_listing
 from bot.i18n import t
 from bot.models import Paper
 from bot.replies import Digest, DigestEntry, Error, Summary, Text
@@ -58,7 +58,9 @@ def text_document(reply: Text | Error) -> list[Block]:
 
 def digest_header(digest: Digest) -> str:
     if digest.days > 1:
-        start = digest.day - timedelta(days=digest.days - 1)
+        start = digest.day
+        for _ in range(digest.days - 1):
+            start = previous_listing(start)
         return t(digest.language, "digest_header_days", title=digest.topic.title, start=start, day=digest.day)
     return t(digest.language, "digest_header", title=digest.topic.title, day=digest.day.isoformat())
 

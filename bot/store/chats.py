@@ -142,6 +142,10 @@ class ChatStore:
                 "UPDATE digests SET chat_id = ? WHERE platform = ? AND chat_id = ?", (new_chat_id, platform, old_chat_id)
             )
             await conn.execute(
+                "UPDATE OR IGNORE topics SET owner = ? WHERE owner = ?",
+                (f"{platform}:{new_chat_id}", f"{platform}:{old_chat_id}"),
+            )
+            await conn.execute(
                 "DELETE FROM subscriptions WHERE platform = ? AND chat_id = ?", (platform, old_chat_id)
             )
             await conn.execute("DELETE FROM chats WHERE platform = ? AND chat_id = ?", (platform, old_chat_id))

@@ -22,28 +22,37 @@ class DigestPlan:
     day: date
     platform: str
     chat_id: str
-    status: str  # planned | sent | skipped
+    status: str  # planned | sent | empty | failed
     paper_ids: tuple[str, ...]
     sent_parts: frozenset[int]
+    summaries: tuple[str | None, ...] = ()  # JSON of the summary shown per paper, in order
+    language: str | None = None
+    more: int = 0
 
 
 class DeliveryStore:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def plan(self, target: str, day: date, platform: str, chat_id: str, paper_ids: Sequence[str]) -> DigestPlan:
-        """Record the plan once; a second call for the same target and day returns the first plan."""
+    async def plan(self, target: str, day: date, platform: str, chat_id: str, paper_ids: Sequence[str],
+                   summaries: Sequence[str | None] = (), language: str | None = None, more: int = 0) -> DigestPlan:
+        """Record the plan once; a second call for the same target and day returns the first plan.
+
+        ``summaries`` are the exact texts to show, so a digest resumed after a crash renders
+        the same messages even if a model answers differently the second time.
+        """
+        texts = list(summaries) + [None] * (len(paper_ids) - len(summaries))
         async with self.db.write() as conn:
             cursor = await conn.execute(
-                """INSERT OR IGNORE INTO digests (target, day, platform, chat_id, status, planned_at)
-                   VALUES (?, ?, ?, ?, 'planned', ?)""",
-                (target, day.isoformat(), platform, chat_id, utcnow()),
+                """INSERT OR IGNORE INTO digests (target, day, platform, chat_id, status, planned_at, language, more)
+                   VALUES (?, ?, ?, ?, 'planned', ?, ?, ?)""",
+                (target, day.isoformat(), platform, chat_id, utcnow(), language, more),
             )
             if cursor.rowcount:
                 digest_id = cursor.lastrowid
                 await conn.executemany(
-                    "INSERT INTO deliveries (digest_id, paper_id, position) VALUES (?, ?, ?)",
-                    [(digest_id, pid, i) for i, pid in enumerate(paper_ids)],
+                    "INSERT INTO deliveries (digest_id, paper_id, position, summary) VALUES (?, ?, ?, ?)",
+                    [(digest_id, pid, i, text) for i, (pid, text) in enumerate(zip(paper_ids, texts, strict=True))],
                 )
         plan = await self.get(target, day)
         assert plan is not None
@@ -54,13 +63,14 @@ class DeliveryStore:
         if row is None:
             return None
         papers = await self.db.fetchall(
-            "SELECT paper_id FROM deliveries WHERE digest_id = ? ORDER BY position", (row["id"],)
+            "SELECT paper_id, summary FROM deliveries WHERE digest_id = ? ORDER BY position", (row["id"],)
         )
         parts = await self.db.fetchall("SELECT part FROM sent_messages WHERE digest_id = ?", (row["id"],))
         return DigestPlan(
             id=row["id"], target=row["target"], day=date.fromisoformat(row["day"]), platform=row["platform"],
             chat_id=row["chat_id"], status=row["status"], paper_ids=tuple(r[0] for r in papers),
-            sent_parts=frozenset(int(r[0]) for r in parts),
+            sent_parts=frozenset(int(r[0]) for r in parts), summaries=tuple(r[1] for r in papers),
+            language=row["language"], more=row["more"],
         )
 
     async def record_part(self, digest_id: int, part: int, message_ids: Sequence[str]) -> None:
@@ -74,24 +84,6 @@ class DeliveryStore:
             "UPDATE digests SET status = ?, parts_total = ?, finished_at = ? WHERE id = ?",
             (status, parts_total, utcnow(), digest_id),
         )
-
-    async def unfinished(self) -> list[DigestPlan]:
-        """Digests planned but not finished: what a restart must complete."""
-        rows = await self.db.fetchall("SELECT target, day FROM digests WHERE status = 'planned' ORDER BY id")
-        plans = [await self.get(r["target"], date.fromisoformat(r["day"])) for r in rows]
-        return [p for p in plans if p is not None]
-
-    async def delivered_papers(self, platform: str, chat_id: str, paper_ids: Sequence[str]) -> set[str]:
-        """Which of these papers this chat already received in a finished digest."""
-        if not paper_ids:
-            return set()
-        marks = ",".join("?" * len(paper_ids))
-        rows = await self.db.fetchall(
-            f"""SELECT DISTINCT d.paper_id FROM deliveries d JOIN digests g ON g.id = d.digest_id
-                WHERE g.platform = ? AND g.chat_id = ? AND g.status = 'sent' AND d.paper_id IN ({marks})""",
-            (platform, chat_id, *paper_ids),
-        )
-        return {r[0] for r in rows}
 
     async def count_messages(self) -> int:
         row = await self.db.fetchone("SELECT COUNT(*) FROM sent_messages")

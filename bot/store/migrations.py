@@ -165,6 +165,43 @@ MIGRATIONS: list[str] = [
         updated_at TEXT NOT NULL
     );
     """,
+    # 4: subscription ids are never reused (digests are keyed by 'sub:<id>', so a reused id
+    #    would inherit another chat's delivery record); a plan stores the exact summaries it
+    #    sends, so a resumed digest renders the same messages; topics are looked up by owner.
+    """
+    CREATE TABLE subscriptions_v4 (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        platform TEXT NOT NULL,
+        chat_id TEXT NOT NULL,
+        thread_id TEXT,
+        topic TEXT NOT NULL,
+        at_time TEXT NOT NULL,
+        timezone TEXT NOT NULL,
+        weekdays TEXT NOT NULL,
+        created_by TEXT,
+        created_at TEXT NOT NULL,
+        paused_reason TEXT,
+        paused_at TEXT,
+        last_sent_day TEXT,
+        UNIQUE (platform, chat_id, topic),
+        FOREIGN KEY (platform, chat_id) REFERENCES chats(platform, chat_id)
+    );
+    INSERT INTO subscriptions_v4 SELECT * FROM subscriptions;
+    DROP TABLE subscriptions;
+    ALTER TABLE subscriptions_v4 RENAME TO subscriptions;
+    CREATE INDEX subscriptions_by_chat ON subscriptions(platform, chat_id);
+    INSERT INTO sqlite_sequence (name, seq)
+        SELECT 'subscriptions', 0 WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'subscriptions');
+    UPDATE sqlite_sequence SET seq = MAX(seq,
+        COALESCE((SELECT MAX(id) FROM subscriptions), 0),
+        COALESCE((SELECT MAX(CAST(substr(target, 5) AS INTEGER)) FROM digests WHERE target LIKE 'sub:%'), 0))
+        WHERE name = 'subscriptions';
+    ALTER TABLE deliveries ADD COLUMN summary TEXT;    -- JSON of the SummaryResult shown
+    ALTER TABLE digests ADD COLUMN language TEXT;
+    ALTER TABLE digests ADD COLUMN more INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX topics_by_owner ON topics(owner);
+    CREATE INDEX user_filters_by_value ON user_filters(value);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -7,6 +7,7 @@ these models carries a title, an author list or an arXiv link.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -72,3 +73,17 @@ class SummaryResult:
     @property
     def full(self) -> FullSummary | None:
         return self.content if isinstance(self.content, FullSummary) else None
+
+
+def dump_brief(result: SummaryResult) -> str:
+    """The brief a digest showed, with its label, as JSON for the delivery record."""
+    brief = BriefSummary(one_line=result.content.one_line, takeaways=list(result.content.takeaways))
+    return json.dumps({"content": brief.model_dump(), "model": result.model, "label": result.label,
+                       "source": result.source, "note": result.note}, ensure_ascii=False)
+
+
+def load_brief(text: str, paper: Paper, language: str) -> SummaryResult:
+    data = json.loads(text)
+    return SummaryResult(paper=paper, kind="brief", language=language,
+                         content=BriefSummary.model_validate(data["content"]), model=data["model"],
+                         label=data["label"], source=data["source"], note=data["note"], outcome="cached")
