@@ -155,7 +155,7 @@ class ArxivSource:
         """
         cats = _categories(categories)
         url = f"{self._settings.arxiv_rss_url}/{'+'.join(cats)}"
-        feed = await self._fetch("rss", url, None, _rss_feed)
+        feed = await self._fetch("rss", url, None, _rss_check, accept_last=True)
         day = feed.day or today or datetime.now(UTC).date()
         announced: dict[str, Paper] = {}
         for paper in feed.papers:
@@ -242,7 +242,7 @@ class ArxivSource:
             batch = ids[i : i + size]
             params = {"id_list": ",".join(batch), "start": "0", "max_results": str(size)}
             page = await self._fetch(
-                "api", self._settings.arxiv_api_url, params, _id_list_check(expect_all), accept_last=True
+                "api", self._settings.arxiv_api_url, params, _id_list_check(expect_all, len(batch)), accept_last=True
             )
             for paper in page.papers:
                 found.setdefault(paper.id, paper)
@@ -271,8 +271,11 @@ class ArxivSource:
                 else:
                     self.stats.api_requests += 1
                 try:
-                    response = await self._client.get(url, params=params, timeout=self._timeout)
-                except httpx.TimeoutException:
+                    # httpx's timeout bounds each read; this bounds the whole request, so a server
+                    # dripping one byte at a time cannot hold the process-wide slot for long.
+                    async with asyncio.timeout(self._settings.arxiv_timeout_seconds):
+                        response = await self._client.get(url, params=params, timeout=self._timeout)
+                except (httpx.TimeoutException, TimeoutError):
                     response, last = None, _Retry("timeout")
                 except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
                     raise ArxivError(f"The arXiv address is misconfigured: {exc}") from None
@@ -350,11 +353,22 @@ def _rss_feed(response: httpx.Response) -> RssDay:
         raise _Retry(f"unreadable RSS: {exc}") from None
 
 
-def _id_list_check(expect_all: bool) -> Callable[[httpx.Response], ApiPage]:
+def _rss_check(response: httpx.Response) -> RssDay:
+    """An empty feed dated on a listing day is suspicious (arXiv sometimes serves empty
+    pages): retry it, and only take it as "nothing announced" when it stays empty."""
+    feed = _rss_feed(response)
+    if not feed.papers and feed.day is not None and feed.day.weekday() < 5:
+        raise _Retry(f"empty feed for listing day {feed.day}", value=feed)
+    return feed
+
+
+def _id_list_check(expect_all: bool, wanted: int) -> Callable[[httpx.Response], ApiPage]:
     def check(response: httpx.Response) -> ApiPage:
         page = _api_page(response)
         if not page.papers and (expect_all or (page.total_results or 0) > 0):
             raise _Retry("empty id_list page", value=page)
+        if expect_all and len(page.papers) < wanted:
+            raise _Retry(f"short id_list page: {len(page.papers)} of {wanted}", value=page)
         return page
 
     return check

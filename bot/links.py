@@ -16,9 +16,15 @@ _CODE_HOSTS = ("github.com", "gitlab.com", "huggingface.co", "bitbucket.org", "c
 _TRAILING = ".,;:!?'\"”’)]}"
 
 
+# Abstracts wrap long URLs ("https://github.com/ owner/repo") and LaTeX escapes underscores.
+_WRAPPED = re.compile(r"(https?://(?:www\.)?(?:github\.com|gitlab\.com|huggingface\.co)/)\s+(?=[\w.-]+/[\w.-]+)",
+                      re.IGNORECASE)
+
+
 def code_links(paper: Paper) -> list[str]:
     """Repository and project-page links, code hosts first, without duplicates."""
-    text = f"{paper.abstract}\n{paper.comment or ''}"
+    text = f"{paper.abstract}\n{paper.comment or ''}".replace("\\_", "_")
+    text = _WRAPPED.sub(r"\1", text)
     found: list[str] = []
     for match in _URL.finditer(text):
         found.append(_clean(match.group(0)))
@@ -31,9 +37,7 @@ def code_links(paper: Paper) -> list[str]:
 
 
 def _clean(url: str) -> str:
-    url = url.rstrip(_TRAILING)
-    # arXiv abstracts often break a URL with a space before the path or wrap it in a sentence.
-    return url
+    return url.rstrip(_TRAILING)
 
 
 def _is_code_host(url: str) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import time
 from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
@@ -345,3 +346,37 @@ async def test_fetch_pdf_retries_server_errors_and_timeouts(fake: FakeArxiv) -> 
         assert await src.fetch_pdf("hep-ex/0406020") == PDF
     assert src.stats.pdf_requests == 3 and src.stats.retries == 2
 
+
+
+async def test_empty_feed_on_a_listing_day_is_retried_before_it_counts(fake: FakeArxiv, source: ArxivSource) -> None:
+    fake.day = date(2024, 7, 4)  # a Thursday
+    fake.faults.extend(["empty"])
+    day = await source.todays_papers(["cs.CV"])
+    assert not day.no_announcement and day.papers
+    assert len([r for r in fake.requests if r.path.startswith("/rss")]) == 2
+
+
+async def test_short_id_list_page_for_announced_papers_is_retried(fake: FakeArxiv) -> None:
+    fake.day = date(2024, 7, 4)
+    async with ArxivSource(settings_for(fake, arxiv_batch_size=100)) as src:
+        fake.faults.extend(["ok", "short", "ok"])  # RSS fine, first id_list page half empty, then complete
+        day = await src.todays_papers(["cs.CV"])
+    assert all(p.primary_category for p in day.papers)
+
+
+async def test_a_server_dripping_bytes_cannot_hold_the_request_past_the_timeout(fake: FakeArxiv) -> None:
+    fake.slow_seconds = 3.0
+    fake.faults.extend(["drip"])
+    async with ArxivSource(settings_for(fake, arxiv_timeout_seconds=0.5, arxiv_retries=1)) as src:
+        started = time.monotonic()
+        day = await src.todays_papers(["cs.CV"])
+    assert time.monotonic() - started < 2.5
+    assert day.papers
+
+
+def test_wrapped_and_escaped_code_links_are_rejoined() -> None:
+    from bot.links import code_links
+    from bot.models import Paper
+
+    paper = Paper("2407.00001", 1, "t", (), r"Code is at https://github.com/ foo/my\_repo. See github.com/a/b.")
+    assert code_links(paper) == ["https://github.com/foo/my_repo", "https://github.com/a/b"]

@@ -40,6 +40,7 @@ EASTERN = ZoneInfo("America/New_York")
 _ID = re.compile(r"(?:\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?")
 _WORD = re.compile(r"\w+")
 _EMPTY = web.RequestKey("empty", bool)
+_SHORT = web.RequestKey("short", bool)
 
 
 class FakeRequest(NamedTuple):
@@ -96,8 +97,8 @@ class FakeArxiv(FakeServer):
     Faults in ``faults`` are used one per request, in order: an HTTP status such as
     ``"503"`` or ``"429"`` (both with ``Retry-After: retry_after``), ``"empty"`` (a
     well-formed page or channel with no entries), ``"slow"`` (sleep ``slow_seconds``,
-    then answer), ``"garbage"`` (an HTML page with status 200) and ``"reset"`` (drop
-    the connection); ``"ok"`` answers normally, to aim a later fault at a later request.
+    then answer), ``"garbage"`` (an HTML page with status 200), ``"drip"`` (a byte every 0.2 s for
+    ``slow_seconds``), ``"short"`` (half of an API page's entries) and ``"reset"`` (drop the connection); ``"ok"`` answers normally, to aim a later fault at a later request.
     """
 
     def __init__(self, papers: Iterable[dict[str, Any] | Paper | FakePaper] | None = None) -> None:
@@ -176,11 +177,19 @@ class FakeArxiv(FakeServer):
                 return web.Response(status=int(fault), text=f"fake arXiv fault {fault}\n", headers=headers)
             elif fault == "garbage":
                 return web.Response(text="<html><body>Something went wrong</body></html>", content_type="text/html")
+            elif fault == "drip":  # headers at once, then one byte every 0.2 s: per-read timeouts never fire
+                response = web.StreamResponse(headers={"Content-Type": "application/rss+xml"})
+                await response.prepare(request)
+                for _ in range(int(self.slow_seconds / 0.2) + 1):
+                    await response.write(b" ")
+                    await asyncio.sleep(0.2)
+                return response
             elif fault == "reset":
                 assert request.transport is not None
                 request.transport.abort()
                 return web.Response(status=500)
             request[_EMPTY] = fault == "empty"
+            request[_SHORT] = fault == "short"
             return await handler(request)
         finally:
             self._active -= 1
@@ -214,6 +223,8 @@ class FakeArxiv(FakeServer):
             results.sort(key=lambda p: getattr(p, key), reverse=order != "ascending")
         end = start + min(max_results, 2000)
         page = [] if request[_EMPTY] or start >= 30000 else results[start:end]
+        if request[_SHORT]:
+            page = page[: len(page) // 2]
         entries = "".join(_atom_entry(p) for p in page)
         body = self._atom_feed(request, len(results), start, max_results, entries)
         return web.Response(body=body.encode(), content_type="application/atom+xml", charset="utf-8")
