@@ -92,3 +92,11 @@ def test_fit_embeds_respects_ten_embeds_and_six_thousand_characters() -> None:
     assert [len(g) for g in groups] == [6, 6, 6, 6, 1]
     small = [discord.Embed(description="x") for _ in range(25)]
     assert [len(g) for g in fit_embeds(small)] == [10, 10, 5]
+
+
+def test_masked_links_and_role_mentions_in_arxiv_text_show_as_written() -> None:
+    from bot.adapters.discord_render import escape
+
+    hostile = "Project page: [arxiv.org/abs/2408.10001](https://evil.example/phish) <@&123456>"
+    shown = escape(hostile)
+    assert "\\[arxiv.org/abs/2408.10001\\]" in shown and "\\<@&123456>" in shown

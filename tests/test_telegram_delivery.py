@@ -183,3 +183,11 @@ async def test_many_chats_at_once_stay_under_the_global_rate(tg: InProcessBot) -
     assert len(tg.fake.sent) == 45
     assert not tg.fake.rate_limited, "the adapter paces itself below Telegram's 30/s"
     assert elapsed >= 1.2  # 45 messages at under 30/s cannot take less than ~1.5 s
+
+
+async def test_a_chat_that_forbids_photos_gets_the_summary_and_stays_subscribed(tg: InProcessBot) -> None:
+    tg.fake.faults.append(Fault(400, "Bad Request: not enough rights to send photos to the chat", None,
+                                method="sendMediaGroup"))
+    ids = await tg.adapter.send(channel(), Summary(result(4, TITLE, figures=3), "en"))
+    texts = [m for m in tg.fake.messages_to(CHANNEL) if m.method == "sendMessage"]
+    assert texts and ids[-1] == "figures-skipped"

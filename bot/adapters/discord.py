@@ -274,12 +274,17 @@ class DiscordAdapter:
 
     async def respond(self, interaction: Interaction, messages: list[OutMessage]) -> None:
         """First message answers the interaction (or edits the "thinking" one); the rest are follow-ups."""
-        for msg in messages:
+        for index, msg in enumerate(messages):
             kwargs = _send_kwargs(msg)
             if not interaction.response.is_done():
                 await interaction.response.send_message(**kwargs, ephemeral=msg.ephemeral)
-            else:
-                await interaction.followup.send(**kwargs, ephemeral=msg.ephemeral, wait=True)
+                continue
+            deferred = interaction.response.type is discord.InteractionResponseType.deferred_channel_message
+            if index == 0 and msg.ephemeral and deferred:
+                # The first follow-up after a public "thinking…" edits that message and Discord
+                # ignores its ephemeral flag: remove it so an error is shown to its sender only.
+                await interaction.delete_original_response()
+            await interaction.followup.send(**kwargs, ephemeral=msg.ephemeral, wait=True)
 
     async def on_command_error(self, interaction: Interaction, error: app_commands.AppCommandError) -> None:
         """Every failure becomes one friendly ephemeral line; details go to the log only."""

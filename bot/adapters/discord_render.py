@@ -60,6 +60,9 @@ class OutMessage:
 # --- escaping and cutting -------------------------------------------------------------
 
 
+_BRACKETS = str.maketrans({"[": "\\[", "]": "\\]", "<": "\\<"})
+
+
 def escape(text: str) -> str:
     """Show ``text`` as written: no bold from ``*``, no pings from ``@everyone``, URLs untouched."""
     out: list[str] = []
@@ -67,7 +70,9 @@ def escape(text: str) -> str:
         if i % 2:  # a URL
             out.append(part)
         elif part:
-            out.append(discord.utils.escape_mentions(discord.utils.escape_markdown(part)))
+            escaped = discord.utils.escape_mentions(discord.utils.escape_markdown(part))
+            # Masked links ([text](url)) and <@&role>/<#channel> forms are markup too.
+            out.append(escaped.translate(_BRACKETS))
     return "".join(out)
 
 

@@ -281,9 +281,13 @@ class TelegramAdapter:
         return member.status in ADMIN_STATUSES
 
     async def _keep_typing(self, chat: ChatRef) -> None:
-        """Telegram shows "typing…" for 5 s; repeat a few times while a slow command runs."""
+        """Telegram shows "typing…" for 5 s; repeat a few times while a slow command runs.
+
+        Only once in groups and channels: PTB's rate limiter counts chat actions against a
+        group's 20 messages a minute, and the reply matters more than the indicator.
+        """
         thread = int(chat.thread_id) if chat.thread_id else None
-        for _ in range(4):
+        for _ in range(4 if chat.kind == "private" else 1):
             try:
                 await self._bot.send_chat_action(api_chat_id(chat.chat_id), ChatAction.TYPING,
                                                  message_thread_id=thread)

@@ -32,7 +32,7 @@ from telegram import (
     ReplyParameters,
 )
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.adapters.base import ChatUnavailable, OnSent
 from bot.adapters.telegram_render import Outgoing, button_rows, caption_for, plain_text, render_messages
@@ -53,8 +53,10 @@ class Part(Protocol):
 
 
 # BadRequest descriptions that mean "this chat is gone for us", not "this message is wrong".
-UNREACHABLE = ("chat not found", "peer_id_invalid", "not enough rights", "have no rights", "chat_write_forbidden",
-               "need administrator rights", "bot is not a member", "user is deactivated")
+# "not enough rights to send photos" only means no figures there, so the text markers are specific.
+UNREACHABLE = ("chat not found", "peer_id_invalid", "not enough rights to send text", "have no rights to send a message",
+               "not enough rights to send messages", "chat_write_forbidden", "need administrator rights",
+               "bot is not a member", "user is deactivated")
 EXTRA_RETRIES = 5  # RetryAfter still escaping AIORateLimiter's own 5 retries
 NETWORK_RETRIES = 2
 ALBUM_MAX = 10
@@ -136,7 +138,14 @@ class TelegramSender:
                      for i, data in enumerate(photos)]
             return self._bot().send_media_group(chat_id, media, message_thread_id=thread)
 
-        result, chat = await self._request(chat, call, ParseMode.HTML)
+        try:
+            result, chat = await self._request(chat, call, ParseMode.HTML)
+        except BadRequest as exc:
+            if "photo" not in exc.message.lower() and "media" not in exc.message.lower():
+                raise
+            # The chat allows text but not photos: the summary already arrived, figures are optional.
+            log.warning("telegram refused the figures; skipped", extra={"chat": chat.key, "error": exc.message})
+            return ["figures-skipped"], chat
         messages = result if isinstance(result, tuple | list) else [result]
         return [str(m.message_id) for m in messages], chat
 
@@ -175,6 +184,9 @@ class TelegramSender:
                     raise ChatUnavailable(exc.message) from None
                 else:
                     raise
+            except TimedOut:
+                # Telegram may have posted it and only answered late: resending could post it twice.
+                raise
             except NetworkError:
                 network += 1
                 if network > NETWORK_RETRIES:

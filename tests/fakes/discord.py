@@ -306,6 +306,7 @@ class FakeDiscord(FakeServer):
         r.add_post(f"{API}/webhooks/{{app}}/{{token}}", self._followup)
         r.add_patch(f"{API}/webhooks/{{app}}/{{token}}/messages/{{message}}", self._edit)
         r.add_get(f"{API}/webhooks/{{app}}/{{token}}/messages/{{message}}", self._get_webhook_message)
+        r.add_delete(f"{API}/webhooks/{{app}}/{{token}}/messages/{{message}}", self._delete_webhook_message)
         r.add_post(f"{API}/channels/{{channel}}/messages", self._post_message)
         r.add_get(f"{API}/channels/{{channel}}", self._get_channel)
         r.add_post(f"{API}/users/@me/channels", self._create_dm)
@@ -409,6 +410,10 @@ class FakeDiscord(FakeServer):
             return self._reject(request, problems)
         self.followups.append(Posted(payload, files, token=request.match_info["token"], kind="edit"))
         return _json(self.message_payload(str(CHANNEL_ID), payload, files, webhook=True))
+
+    async def _delete_webhook_message(self, request: web.Request) -> web.Response:
+        self.followups.append(Posted({}, [], token=request.match_info["token"], kind="delete"))
+        return web.Response(status=204, headers={"Via": "1.1 google"})
 
     async def _get_webhook_message(self, request: web.Request) -> web.Response:
         return _json(self.message_payload(str(CHANNEL_ID), {"content": ""}, [], webhook=True))
