@@ -7,6 +7,7 @@ import dataclasses
 import time
 from pathlib import Path
 
+from bot.store import Store
 from bot.summarizer.schema import FullSummary
 from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.gemini import BOGUS_AFFILIATION, BOGUS_AUTHORS, FakeGemini
@@ -108,19 +109,32 @@ async def test_answer_cut_off_at_max_tokens_is_retried(gemini: FakeGemini, tmp_p
     assert "cut off" in gemini.requests[1].prompt
 
 
-async def test_safety_block_falls_back_without_retrying(gemini: FakeGemini, tmp_path: Path, harness_factory) -> None:
-    gemini.queue("safety_block")
+async def test_safety_block_twice_falls_back_after_one_retry(gemini: FakeGemini, tmp_path: Path, store: Store,
+                                                              harness_factory) -> None:
+    gemini.queue("safety_block", "safety_block")
     s = harness_factory(gemini_settings(tmp_path, gemini)).summarizer
     result = await s.summarize(papers(1)[0], "brief", "en")
-    assert gemini.calls == 1
+    assert gemini.calls == 2
     assert result.label == "extractive summary (blocked by the model's safety filter)"
+    rows = await store.db.fetchall("SELECT outcome, error FROM llm_calls ORDER BY id")
+    assert [r["outcome"] for r in rows] == ["retried", "fallback"] and "blocked" in rows[0]["error"]
 
 
-async def test_safety_finish_reason_falls_back(gemini: FakeGemini, tmp_path: Path, harness_factory) -> None:
-    gemini.queue("safety_finish")
+async def test_safety_block_is_retried_once_then_the_valid_answer_is_used(gemini: FakeGemini, tmp_path: Path,
+                                                                          harness_factory) -> None:
+    gemini.queue("safety_block", "valid")
+    s = harness_factory(gemini_settings(tmp_path, gemini)).summarizer
+    result = await s.summarize(papers(1)[0], "brief", "en")
+    assert gemini.calls == 2
+    assert "failed automatic checks" in gemini.requests[1].prompt and "no answer" in gemini.requests[1].prompt
+    assert result.outcome == "retried" and not result.is_fallback and result.model == "gemini-2.5-flash"
+
+
+async def test_safety_finish_reason_twice_falls_back(gemini: FakeGemini, tmp_path: Path, harness_factory) -> None:
+    gemini.queue("safety_finish", "safety_finish")
     s = harness_factory(gemini_settings(tmp_path, gemini)).summarizer
     result = await s.summarize(papers(1)[0], "full", "en")
-    assert result.is_fallback and "safety" in result.label
+    assert gemini.calls == 2 and result.is_fallback and "safety" in result.label
 
 
 async def test_rate_limit_delay_is_honoured_then_succeeds(gemini: FakeGemini, tmp_path: Path, harness_factory) -> None:

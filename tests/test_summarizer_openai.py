@@ -58,11 +58,12 @@ async def test_not_json_is_retried_then_ok(openai_fake: FakeOpenAI, tmp_path: Pa
     assert "not valid JSON" in openai_fake.requests[1].prompt
 
 
-async def test_refusal_falls_back(openai_fake: FakeOpenAI, tmp_path: Path, harness_factory) -> None:
-    openai_fake.queue("safety_block")
+async def test_refusal_is_retried_once_then_falls_back(openai_fake: FakeOpenAI, tmp_path: Path,
+                                                      harness_factory) -> None:
+    openai_fake.queue("safety_block", "safety_block")
     s = harness_factory(openai_settings(tmp_path, openai_fake)).summarizer
     result = await s.summarize(papers(1)[0], "brief", "en")
-    assert openai_fake.calls == 1 and "safety" in result.label
+    assert openai_fake.calls == 2 and "safety" in result.label
 
 
 async def test_retry_after_header_is_honoured(openai_fake: FakeOpenAI, tmp_path: Path, harness_factory) -> None:

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
+import time
+import zlib
+from pathlib import Path
 
 from PIL import Image
 
-from bot.summarizer.figures import allows_figures, extract_figures
+from bot.summarizer.figures import allows_figures, extract_figures, figures_of
 from bot.summarizer.pdf import OMITTED, PaperSource, PdfLoader, extract_text, select_text
-from tests.test_summarizer_support import PDF_MARKER, make_pdf, papers
+from bot.summarizer.pdf_worker import WorkerLimits
+from tests.fakes.arxiv import FakeArxiv
+from tests.fakes.gemini import FakeGemini
+from tests.test_summarizer_support import (  # noqa: F401 - fixtures
+    PDF_MARKER, gemini, gemini_settings, harness_factory, make_pdf, papers, store,
+)
 
 EVA = papers(1)[0]
 
@@ -92,3 +101,78 @@ def test_figures_are_the_largest_images_without_icons_or_banners() -> None:
     assert sizes == [(900, 600), (700, 500)]  # the 120 px icon and the 16:1 banner are skipped
     assert extract_figures(b"not a pdf") == []
     assert len(extract_figures(make_pdf(EVA, images=True), max_figures=1)) == 1
+
+
+def pathological_pdf(operators: int = 1_000_000, pages: int = 5) -> bytes:
+    """A ~12 KB PDF whose pages share one flate stream of ``operators`` text-show operators.
+
+    Parsed in-process, pdfium spends ~1.7 s and ~780 MB per page on it (measured): the
+    kind of file that kept the bot busy for 22 s and grew it to 1.3 GB in review.
+    """
+    stream = zlib.compress(b"BT /F1 1 Tf " + b"(ab) Tj " * operators + b"ET", 9)
+    kids = " ".join(f"{4 + i} 0 R" for i in range(pages))
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
+               f"<< /Type /Pages /Kids [{kids}] /Count {pages} >>".encode(),
+               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    objects += [f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> "
+                f"/Contents {4 + pages} 0 R >>".encode()] * pages
+    objects.append(f"<< /Length {len(stream)} /Filter /FlateDecode >>\nstream\n".encode() + stream + b"\nendstream")
+    out, offsets = bytearray(b"%PDF-1.7\n"), []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)
+
+
+async def test_pathological_pdf_falls_back_to_the_abstract_within_the_timeout() -> None:
+    loader = PdfLoader(_Fetcher(pathological_pdf()), max_bytes=10_000_000, timeout=5,
+                       limits=WorkerLimits(timeout=1.0))
+    started = time.monotonic()
+    source = await loader.load(EVA)
+    assert time.monotonic() - started < 2.5
+    assert source.kind == "abstract" and "took longer than 1 s" in (source.failure or "")
+
+
+async def test_pdf_parsing_memory_is_capped() -> None:
+    limits = WorkerLimits(timeout=20, memory_bytes=400 << 20)  # the file needs ~780 MB to parse
+    source = await PdfLoader(_Fetcher(pathological_pdf(pages=1)), max_bytes=10_000_000, timeout=5,
+                             limits=limits).load(EVA)
+    assert source.kind == "abstract" and "could not be parsed" in (source.failure or "")
+
+
+async def test_normal_pdfs_still_parse_in_the_worker() -> None:
+    source = await PdfLoader(_Fetcher(make_pdf(EVA)), max_bytes=10_000_000, timeout=5).load(EVA)
+    assert source.kind == "pdf" and source.text is not None
+    assert "The University of Texas at Austin" in source.text.first_page and PDF_MARKER in source.text.excerpt
+
+
+def test_text_is_read_from_the_first_pages_only_with_a_cap_per_page() -> None:
+    pdf = make_pdf(EVA)
+    text = extract_text(pdf, max_pages=2)
+    assert text is not None and text.pages == extract_text(pdf).pages >= 4  # the real page count for the budget
+    assert PDF_MARKER not in text.excerpt  # "3 Method" starts on page 3
+    capped = extract_text(pathological_pdf(operators=20_000, pages=3), page_chars=500)
+    assert capped is not None and capped.total_chars <= 3 * 500
+
+
+async def test_figures_run_under_the_same_limits() -> None:
+    started = time.monotonic()
+    assert await figures_of(pathological_pdf(), WorkerLimits(timeout=1.0)) == []
+    assert time.monotonic() - started < 2.5
+    figures = await figures_of(make_pdf(EVA, images=True), WorkerLimits())
+    assert [Image.open(io.BytesIO(f)).size for f in figures] == [(900, 600), (700, 500)]
+
+
+async def test_a_pdf_that_cannot_be_parsed_in_time_summarizes_the_abstract_with_a_note(
+    gemini: FakeGemini, arxiv: FakeArxiv, tmp_path: Path, harness_factory,
+) -> None:
+    arxiv.pdfs[EVA.id] = pathological_pdf()
+    s = harness_factory(gemini_settings(tmp_path, gemini, arxiv), with_pdfs=True,
+                        pdf_limits=WorkerLimits(timeout=1.0)).summarizer
+    result = await asyncio.wait_for(s.summarize(EVA, "full", "en"), 5)
+    assert gemini.requests[0].pdfs == [] and "full paper is not available" in gemini.requests[0].prompt
+    assert result.source == "abstract" and result.note == "PDF unavailable, summarized from the abstract"

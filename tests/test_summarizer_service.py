@@ -148,3 +148,45 @@ async def test_cached_rows_use_the_agreed_key(gemini: FakeGemini, tmp_path: Path
     row = await SummaryStore(store.db).get(key)
     assert row is not None and row.source == "abstract"
     assert '"title_translated"' in row.content and "authors" not in row.content
+
+
+async def test_deeply_nested_json_falls_back_and_does_not_eat_the_budget(
+    gemini: FakeGemini, tmp_path: Path, store: Store, harness_factory, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import tests.fakes.gemini as fake_module
+
+    original = fake_module.answer_text
+    nested = iter(["[" * 50000, "[" * 50000])
+    monkeypatch.setattr(fake_module, "answer_text",
+                        lambda *args: (next(nested), "STOP") if gemini.calls <= 2 else original(*args))
+    s = harness_factory(gemini_settings(tmp_path, gemini, llm_daily_budget=3)).summarizer
+    a, b = papers(2)
+    result = await s.summarize(a, "brief", "en")
+    assert result.label == "extractive summary (model output rejected)"
+    rows = await store.db.fetchall("SELECT outcome, error FROM llm_calls ORDER BY id")
+    assert [r["outcome"] for r in rows] == ["retried", "fallback"] and "nested too deeply" in rows[0]["error"]
+    later = await s.summarize(b, "brief", "en")  # the third and last call of the budget still runs
+    assert later.outcome == "ok" and gemini.calls == 3
+
+
+async def test_a_crash_while_checking_an_answer_is_recorded_and_retried(
+    gemini: FakeGemini, tmp_path: Path, store: Store, harness_factory, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bot.summarizer import service
+
+    real = service.validate
+    crashes = iter([True])
+
+    def flaky(*args: object, **kwargs: object) -> object:
+        if next(crashes, False):
+            raise RuntimeError("checker bug")
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(service, "validate", flaky)
+    s = harness_factory(gemini_settings(tmp_path, gemini, llm_daily_budget=3)).summarizer
+    result = await s.summarize(papers(1)[0], "brief", "en")
+    assert result.outcome == "retried" and not result.is_fallback and gemini.calls == 2
+    rows = await store.db.fetchall("SELECT outcome FROM llm_calls ORDER BY id")
+    assert [r["outcome"] for r in rows] == ["retried", "ok"]
+    later = await s.summarize(papers(2)[1], "brief", "en")  # nothing left reserved: the last call still runs
+    assert later.outcome == "ok" and gemini.calls == 3

@@ -153,3 +153,105 @@ def test_validation_never_raises_on_arbitrary_output(text: str) -> None:
     for kind in ("brief", "full"):
         verdict = validate(text, kind=kind, language="zh", paper=EVA)
         assert verdict.ok or verdict.problems
+
+
+# XHand's first page as pdfium extracts it: superscript affiliation marks run into the names.
+XHAND_PAGE = (
+    "XHand: Real-time Expressive Hand Avatar\nQijun Gan1, Zijie Zhou1, Jianke Zhu1,2*\n"
+    "1Zhejiang University 2Shanghai AI Laboratory\nAbstract\nHand avatars play a pivotal role in a wide array "
+    "of digital interfaces. This work was submitted for review; we discuss its limitations in Section 5."
+)
+
+
+def test_affiliations_must_appear_as_whole_words_in_order_on_page_one() -> None:
+    invented = ["Shanghai University", "MIT", "Meta AI", "Zhejiang Laboratory", "Hand University"]
+    kept = verified_affiliations(["Zhejiang University", "Shanghai AI Laboratory", *invented], XHAND_PAGE)
+    assert kept == ["Zhejiang University", "Shanghai AI Laboratory"]
+
+
+def test_affiliations_with_a_department_part_are_kept_only_when_the_institution_is_printed() -> None:
+    page = "1Department of Computer Science, 2Stanford University\n³浙江大学  ⁴上海人工智能实验室"
+    assert verified_affiliations(["Department of Computer Science, Stanford University", "浙江大学"], page) == [
+        "Department of Computer Science, Stanford University", "浙江大学"]
+    assert verified_affiliations(["Department of Computer Science, Stanford Research", "浙江实验室",
+                                  "Stanford University, 上海人工智能实验室"], page) == []
+
+
+def test_the_authors_doing_something_is_not_an_author_statement() -> None:
+    for sentence in ("作者为解决单目视频中对齐误差大的问题，提出了EVA。", "作者为每个输入视频学习一个可驱动的化身模型。",
+                     "作者为相关领域的研究者提供了一个宝贵的资源平台。"):
+        verdict = validate(full(background=sentence), kind="full", language="zh", paper=EVA)
+        assert verdict.problems == [], sentence
+
+
+def test_written_by_placeholder_tokens_and_undetermined_coefficients_are_accepted() -> None:
+    en = valid_answer("full", "en", "", [])
+    en["background"] = "Detecting text written by large language models matters for peer review."
+    en["proposed_method"] = "The method appends learnable placeholder tokens to the prompt of the avatar model."
+    assert validate(json.dumps(en), kind="full", language="en", paper=EVA).problems == []
+    zh = full(past_methods="已有方法用待定系数法拟合手部形变，难以表达细节。")
+    assert validate(zh, kind="full", language="zh", paper=EVA).problems == []
+
+
+def test_real_author_statements_are_still_caught_and_quoted_in_the_retry() -> None:
+    for sentence, quoted in (("作者为浙江大学的研究人员，提出了EVA。", "作者为浙江大学"),
+                             ("作者为Johnny Bogus和Jane Fakename，提出了EVA。", "作者为Johnny Bogus和Jane Fakename"),
+                             ("作者是胡鹤臻等人。", "作者是")):
+        problems = validate(full(background=sentence), kind="full", language="zh", paper=EVA).problems
+        assert any("authors" in p and f"“{quoted}”" in p for p in problems), sentence
+    en = valid_answer("full", "en", "", [])
+    en["background"] = "This paper was written by Jane Fakename at a small lab."
+    problems = validate(json.dumps(en), kind="full", language="en", paper=EVA).problems
+    assert any("“paper was written by”" in p for p in problems)
+
+
+SAMPLES = {
+    "ru": ["В статье предлагается метод обучения выразительных аватаров человека по монокулярному видео.",
+           "Метод выравнивает параметрическую модель тела с кадрами видео.",
+           "Адаптивное управление плотностью учитывает разные части тела.",
+           "Результаты превосходят базовые методы на двух наборах данных."],
+    "ko": ["본 논문은 단안 RGB 비디오에서 표현력 있는 인간 아바타를 학습하는 방법을 제안한다.",
+           "SMPL-X 모델과 비디오 프레임의 정렬을 개선하는 모듈을 도입한다.",
+           "신체 부위별로 밀도 제어 임계값을 적응적으로 조정한다.",
+           "두 개의 벤치마크에서 기존 방법보다 우수한 성능을 보인다."],
+    "ja": ["本研究では、単眼RGB動画から表現力豊かな人間アバターを学習する手法を提案する。",
+           "SMPL-XモデルとRGBフレームの位置合わせを改善するモジュールを導入する。",
+           "身体の部位ごとに密度制御の閾値を適応的に調整する。",
+           "二つのベンチマークで既存手法を上回る性能を示した。"],
+}
+
+
+def test_russian_korean_and_japanese_are_the_wrong_language_for_both_zh_and_en() -> None:
+    for script, (one_line, *takeaways) in SAMPLES.items():
+        answer = json.dumps({"one_line": one_line, "takeaways": takeaways}, ensure_ascii=False)
+        zh = " ".join(validate(answer, kind="brief", language="zh", paper=EVA).problems)
+        en = " ".join(validate(answer, kind="brief", language="en", paper=EVA).problems)
+        assert "must be written in Simplified Chinese" in zh, script
+        assert "must be written in English" in en, script
+
+
+def test_chinese_with_english_terms_is_still_chinese() -> None:
+    answer = {"one_line": "基于3D Gaussian Splatting的方法，从单目视频重建SMPL-X驱动的数字人。",
+              "takeaways": ["基于3D Gaussian Splatting的方法。", "引入SMPL-X与RGB帧的对齐模块。",
+                            "在THuman2.0和ZJU-MoCap上优于NeRF类基线。"]}
+    assert validate(json.dumps(answer, ensure_ascii=False), kind="brief", language="zh", paper=EVA).ok
+
+
+def test_deeply_nested_json_is_a_problem_not_a_crash() -> None:
+    for raw in ("[" * 50000, '{"one_line": ' + "[" * 900 + "]" * 900 + "}", '{"one_line": ' + "1" * 5000 + "}"):
+        verdict = validate(raw, kind="brief", language="en", paper=EVA)
+        assert verdict.summary is None and verdict.problems, raw[:20]
+    assert "nested too deeply" in validate("[" * 50000, kind="brief", language="en", paper=EVA).problems[0]
+
+
+def test_placeholder_keywords_are_rejected() -> None:
+    problems = validate(full(keywords=["待补充", "N/A", "暂无"]), kind="full", language="zh", paper=EVA).problems
+    assert {p.split(":")[0] for p in problems if "placeholder" in p} == {"keywords[0]", "keywords[1]", "keywords[2]"}
+
+
+def test_placeholders_naming_what_is_missing_are_rejected() -> None:
+    for bad in ("作者单位：暂无所属机构信息", "实验细节暂无相关数据。", "代码暂未公开", "论文链接：暂未提供"):
+        verdict = validate(full(task_and_performance=bad), kind="full", language="zh", paper=EVA)
+        assert any("placeholder" in p for p in verdict.problems), bad
+    honest = full(background="目前暂无大规模的真实场景数据集，该领域暂无相关研究系统地评估手部细节。")
+    assert validate(honest, kind="full", language="zh", paper=EVA).ok

@@ -9,15 +9,19 @@ every paper regardless; this is where that stops.
 
 from __future__ import annotations
 
+import base64
+import dataclasses
 import io
 import logging
 import re
 
 from bot.summarizer.pdf import PDFIUM_LOCK
+from bot.summarizer.pdf_worker import WorkerFailed, WorkerLimits, run_worker
 
 log = logging.getLogger(__name__)
 
 MAX_FIGURES = 4
+MAX_PAGES = 30  # figures are in the body; appendices only add parsing time
 MIN_SIDE = 200  # pixels; smaller images are icons and logos
 MAX_ASPECT = 4.0  # wider or taller than this is a banner, a rule or a logo strip
 _MAX_PIXELS = 40_000_000  # refuse absurd bitmaps instead of exhausting memory
@@ -34,11 +38,28 @@ def allows_figures(license_url: str | None) -> bool:
     return bool(license_url and _ALLOWED.match(license_url.strip()))
 
 
+async def figures_of(pdf: bytes, limits: WorkerLimits) -> list[bytes]:
+    """:func:`extract_figures` in a child process under ``limits`` (see :mod:`bot.summarizer.pdf_worker`).
+
+    Rendering images decodes untrusted streams, so it gets the same time and memory caps as text.
+    """
+    limits = dataclasses.replace(limits, max_pages=min(limits.max_pages, MAX_PAGES))
+    try:
+        answer = await run_worker("figures", pdf, limits)
+        return [base64.b64decode(item) for item in answer]
+    except (WorkerFailed, TypeError, ValueError) as exc:  # no figures is fine
+        log.info("no figures extracted", extra={"error": str(exc)})
+        return []
+
+
 def extract_figures(
     pdf: bytes, *, max_figures: int = MAX_FIGURES, min_side: int = MIN_SIDE, max_aspect: float = MAX_ASPECT,
-    max_pages: int = 30,
+    max_pages: int = MAX_PAGES,
 ) -> list[bytes]:
-    """PNG bytes of the largest embedded images, largest first. Never raises: no figures is fine."""
+    """PNG bytes of the largest embedded images, largest first. Never raises: no figures is fine.
+
+    Runs in the calling process: the bot calls it through :func:`figures_of`.
+    """
     try:
         import pypdfium2 as pdfium
         import pypdfium2.raw as pdfium_c

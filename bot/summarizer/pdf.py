@@ -7,6 +7,11 @@ parse must never stop a summary: the caller falls back to the abstract and says 
 Text is kept in this order of importance until ~12k tokens are used: the first page,
 the method sections, the conclusion, the introduction, the experiments, the rest.
 References and appendices are dropped.
+
+Parsing runs in a child process with a timeout and a memory cap
+(:mod:`bot.summarizer.pdf_worker`), and reads at most the first ``max_pages`` pages
+and ``page_chars`` characters of each: a PDF is untrusted input, and a crafted one
+must cost a fallback to the abstract, not the bot's CPU or memory.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from bot.models import Paper
+from bot.summarizer.pdf_worker import WorkerFailed, WorkerLimits, run_worker
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +63,8 @@ class PdfFetcher(Protocol):
 class PdfText:
     first_page: str
     excerpt: str  # first page + chosen sections, within the budget
-    pages: int
-    total_chars: int
+    pages: int  # in the whole document, though only the first max_pages are read
+    total_chars: int  # of the pages read
 
 
 @dataclass(frozen=True)
@@ -72,16 +78,17 @@ class PaperSource:
 
 
 class PdfLoader:
-    """Downloads and parses PDFs with a timeout, remembering the last few so figures don't refetch them."""
+    """Downloads and parses PDFs with timeouts, remembering the last few so figures don't refetch them."""
 
     def __init__(
         self, fetcher: PdfFetcher | None, *, max_bytes: int, timeout: float, budget_chars: int = BUDGET_CHARS,
-        keep: int = 4,
+        keep: int = 4, limits: WorkerLimits | None = None,
     ) -> None:
         self._fetcher = fetcher
         self._max_bytes = max_bytes
         self._timeout = timeout
         self._budget = budget_chars
+        self.limits = limits or WorkerLimits()  # for parsing: text here, figures in figures.py
         self._keep = keep
         self._recent: OrderedDict[str, PaperSource] = OrderedDict()
         self._pending: dict[str, asyncio.Future[PaperSource]] = {}
@@ -128,21 +135,33 @@ class PdfLoader:
             return PaperSource("abstract", failure=f"PDF is larger than {self._max_bytes} bytes")
         if not pdf.lstrip()[:5].startswith(b"%PDF"):
             return PaperSource("abstract", failure="the download is not a PDF")
-        text = await asyncio.to_thread(extract_text, pdf, self._budget)
+        try:
+            data = await run_worker("text", pdf, self.limits, budget_chars=self._budget)
+            text = PdfText(**data) if data is not None else None
+        except (WorkerFailed, TypeError) as exc:  # TypeError: an answer without PdfText's fields
+            log.info("PDF not parsed", extra={"paper": paper.versioned_id, "error": str(exc)})
+            return PaperSource("abstract", failure=f"the PDF could not be parsed: {exc}")
         if text is None:
             return PaperSource("abstract", failure="the PDF has no extractable text")
         return PaperSource("pdf", pdf=pdf, text=text)
 
 
-def extract_text(pdf: bytes, budget_chars: int = BUDGET_CHARS) -> PdfText | None:
-    """Page texts via pdfium, or pypdf when pdfium fails; None when neither finds real text."""
-    pages = _pages_pdfium(pdf)
-    if pages is None or sum(len(p.strip()) for p in pages) < 200:
-        pages = _pages_pypdf(pdf) or pages
-    if not pages or sum(len(p.strip()) for p in pages) < 200:
+def extract_text(
+    pdf: bytes, budget_chars: int = BUDGET_CHARS, *, max_pages: int = WorkerLimits.max_pages,
+    page_chars: int = WorkerLimits.page_chars,
+) -> PdfText | None:
+    """Page texts via pdfium, or pypdf when pdfium fails; None when neither finds real text.
+
+    Runs in the calling process: the bot calls it only inside :mod:`bot.summarizer.pdf_worker`.
+    """
+    read = _pages_pdfium(pdf, max_pages, page_chars)
+    if read is None or sum(len(p.strip()) for p in read[0]) < 200:
+        read = _pages_pypdf(pdf, max_pages, page_chars) or read
+    if not read or sum(len(p.strip()) for p in read[0]) < 200:
         return None
+    pages, count = read
     first = pages[0].strip()[:FIRST_PAGE_CHARS]
-    return PdfText(first_page=first, excerpt=select_text(pages, budget_chars), pages=len(pages),
+    return PdfText(first_page=first, excerpt=select_text(pages, budget_chars), pages=count,
                    total_chars=sum(len(p) for p in pages))
 
 
@@ -194,7 +213,8 @@ def _priority(heading: str) -> int:
     return 5
 
 
-def _pages_pdfium(pdf: bytes) -> list[str] | None:
+def _pages_pdfium(pdf: bytes, max_pages: int, page_chars: int) -> tuple[list[str], int] | None:
+    """The first pages' texts and the document's page count."""
     try:
         import pypdfium2 as pdfium
 
@@ -202,13 +222,14 @@ def _pages_pdfium(pdf: bytes) -> list[str] | None:
             doc = pdfium.PdfDocument(pdf)
             try:
                 pages = []
-                for index in range(len(doc)):
+                for index in range(min(len(doc), max_pages)):
                     page = doc[index]
                     textpage = page.get_textpage()
-                    pages.append(_normalise(textpage.get_text_range()))
+                    count = min(textpage.count_chars(), page_chars)
+                    pages.append(_normalise(textpage.get_text_range(count=count) if count > 0 else ""))
                     textpage.close()
                     page.close()
-                return pages
+                return pages, len(doc)
             finally:
                 doc.close()
     except Exception as exc:  # noqa: BLE001 - broken PDFs raise many kinds of errors
@@ -216,14 +237,16 @@ def _pages_pdfium(pdf: bytes) -> list[str] | None:
         return None
 
 
-def _pages_pypdf(pdf: bytes) -> list[str] | None:
+def _pages_pypdf(pdf: bytes, max_pages: int, page_chars: int) -> tuple[list[str], int] | None:
     try:
         import io
 
         from pypdf import PdfReader
 
         reader = PdfReader(io.BytesIO(pdf))
-        return [_normalise(page.extract_text() or "") for page in reader.pages]
+        pages = [_normalise((reader.pages[i].extract_text() or "")[:page_chars])
+                 for i in range(min(len(reader.pages), max_pages))]
+        return pages, len(reader.pages)
     except Exception as exc:  # noqa: BLE001
         log.info("pypdf could not read the PDF", extra={"error": repr(exc)})
         return None

@@ -10,9 +10,12 @@ Why it looks like this:
   and takeaways; ``full`` (/summarize) from the PDF, falling back to the abstract with a
   note when the PDF cannot be had.
 * Model output is checked (:mod:`bot.summarizer.validate`) before anyone sees it. A bad
-  answer gets exactly one stricter retry naming its problems, then the abstract's own
-  sentences (:mod:`bot.summarizer.extractive`), labelled as such and never cached under
-  the model's name, so a later healthy model writes the real summary.
+  answer, a safety block or an empty reply gets exactly one stricter retry naming its
+  problems, then the abstract's own sentences (:mod:`bot.summarizer.extractive`),
+  labelled as such and never cached under the model's name, so a later healthy model
+  writes the real summary. Every call is recorded even if checking it crashes, because
+  the record is what returns the call's budget reservation.
+* PDFs are parsed in a killable child process (:mod:`bot.summarizer.pdf_worker`).
 * Costs are bounded: a semaphore, a requests-per-minute window, a daily call budget
   counted from ``llm_calls``, honoured 429 delays and hard timeouts. When the budget is
   gone digests degrade to extractive text and ``/summarize`` gets :class:`BudgetExhausted`
@@ -38,11 +41,12 @@ from bot.summarizer.backends import (
     make_backend,
 )
 from bot.summarizer.extractive import FallbackReason, extract, label as extractive_label
-from bot.summarizer.figures import allows_figures, extract_figures
+from bot.summarizer.figures import allows_figures, figures_of
 from bot.summarizer.pdf import PaperSource, PdfFetcher, PdfLoader
+from bot.summarizer.pdf_worker import WorkerLimits
 from bot.summarizer.prompts import PROMPT_VERSION, SourceKind, build_prompt, retry_prompt
 from bot.summarizer.schema import BriefSummary, FullSummary, Kind, SummaryResult
-from bot.summarizer.validate import validate
+from bot.summarizer.validate import Verdict, validate
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +59,8 @@ _NOTE = {
 _NEGATIVE_TTL: dict[FallbackReason, float] = {"rejected": 6 * 3600, "blocked": 6 * 3600}
 _TRANSIENT_BRIEF_TTL = 300.0
 _RETRY_PDF_AFTER = timedelta(days=1)  # an abstract-only full summary is redone once the PDF may be back
+_BLOCKED = ("the provider returned no answer ({}); write a neutral, factual technical summary of the paper only, "
+            "with no quotations from it")
 
 
 class BudgetExhausted(Exception):
@@ -69,13 +75,14 @@ class Summarizer:
     def __init__(
         self, settings: Settings, store: Store, pdfs: PdfFetcher | None, *, backend: object = _UNSET,
         rate_limit_retries: int = 2, max_rate_limit_wait: float = 60.0, pdf_timeout: float | None = None,
+        pdf_limits: WorkerLimits | None = None,
     ) -> None:
         self._settings = settings
         self._summaries: SummaryStore = store.summaries
         self._backend: ModelBackend | None = make_backend(settings) if backend is _UNSET else backend  # type: ignore[assignment]
         self.model = self._backend.model if self._backend else "extractive"
         timeout = pdf_timeout if pdf_timeout is not None else 2 * settings.arxiv_timeout_seconds + 4 * settings.arxiv_delay_seconds
-        self._pdfs = PdfLoader(pdfs, max_bytes=settings.pdf_max_bytes, timeout=timeout)
+        self._pdfs = PdfLoader(pdfs, max_bytes=settings.pdf_max_bytes, timeout=timeout, limits=pdf_limits)
         self._calls = asyncio.Semaphore(settings.llm_concurrency)
         self._window = _RateWindow(settings.llm_requests_per_minute, 60.0)
         self._rate_limit_retries = rate_limit_retries
@@ -104,7 +111,7 @@ class Summarizer:
         if figures and allows_figures(paper.license):
             source = await self._pdfs.load(paper)
             if source.pdf is not None:
-                result = replace(result, figures=await asyncio.to_thread(extract_figures, source.pdf))
+                result = replace(result, figures=await figures_of(source.pdf, self._pdfs.limits))
         return result
 
     async def briefs(
@@ -204,26 +211,26 @@ class Summarizer:
         prompt, pdf = self._prompt(paper, kind, language, source)
         schema = FullSummary if kind == "full" else BriefSummary
         problems: list[str] = []
+        failure: FallbackReason = "rejected"
         for attempt in (1, 2):
             text = prompt if attempt == 1 else retry_prompt(prompt, problems, language)
             try:
-                reply, latency_ms = await self._model_call(paper, kind, language, ModelCall(text, schema, pdf=pdf))
+                reply, latency_ms = await self._model_call(paper, kind, language, ModelCall(text, schema, pdf=pdf),
+                                                           attempt)
             except BudgetExhausted:
                 if attempt == 1:
                     return self._out_of_budget(paper, kind, language)
-                return self._fallback(paper, kind, language, "rejected")
-            except Blocked:
-                return self._fallback(paper, kind, language, "blocked")
+                return self._fallback(paper, kind, language, failure)
+            except Blocked as exc:  # a block or a reply with no candidates: one stricter retry, like bad output
+                failure, problems = "blocked", [_BLOCKED.format(exc)]
+                continue
             except ModelTimeout:
                 return self._fallback(paper, kind, language, "timeout")
             except RateLimited:
                 return self._fallback(paper, kind, language, "rate_limited")
             except BackendError:
                 return self._fallback(paper, kind, language, "unavailable")
-            verdict = validate(reply.text, kind=kind, language=language, paper=paper, first_page=first_page,
-                               truncated=reply.truncated)
-            outcome = "ok" if verdict.ok else "retried" if attempt == 1 else "fallback"
-            await self._record(paper, kind, language, reply, latency_ms, outcome, "; ".join(verdict.problems))
+            verdict = await self._judge(paper, kind, language, reply, latency_ms, attempt, first_page)
             if verdict.ok and verdict.summary is not None:
                 key = SummaryKey(paper.id, paper.version, language, kind, self.model, PROMPT_VERSION)
                 await self._summaries.put(key, verdict.summary.model_dump_json(), source.kind, note)
@@ -234,8 +241,24 @@ class Summarizer:
                 )
             log.info("model output rejected", extra={"paper": paper.versioned_id, "attempt": attempt,
                                                      "problems": verdict.problems[:5]})
-            problems = verdict.problems
-        return self._fallback(paper, kind, language, "rejected")
+            failure, problems = "rejected", verdict.problems
+        return self._fallback(paper, kind, language, failure)
+
+    async def _judge(
+        self, paper: Paper, kind: Kind, language: str, reply: ModelReply, latency_ms: int, attempt: int,
+        first_page: str | None,
+    ) -> Verdict:
+        """Check one reply and record the call whatever happens: the record releases its budget reservation."""
+        verdict = Verdict(None, ["the answer could not be checked; answer with one plain JSON object"])
+        try:
+            verdict = validate(reply.text, kind=kind, language=language, paper=paper, first_page=first_page,
+                               truncated=reply.truncated)
+        except Exception:  # a checker bug costs this answer, never the record
+            log.exception("validating a model answer crashed", extra={"paper": paper.versioned_id})
+        finally:
+            outcome = "ok" if verdict.ok else "retried" if attempt == 1 else "fallback"
+            await self._record(paper, kind, language, reply, latency_ms, outcome, "; ".join(verdict.problems))
+        return verdict
 
     def _prompt(self, paper: Paper, kind: Kind, language: str, source: PaperSource) -> tuple[str, bytes | None]:
         kind_of_source: SourceKind = "abstract"
@@ -250,7 +273,9 @@ class Summarizer:
 
     # -- one model request, with its budget, limits, 429 waits and record ------------------
 
-    async def _model_call(self, paper: Paper, kind: Kind, language: str, call: ModelCall) -> tuple[ModelReply, int]:
+    async def _model_call(
+        self, paper: Paper, kind: Kind, language: str, call: ModelCall, attempt: int = 1,
+    ) -> tuple[ModelReply, int]:
         """One accepted reply. The caller must :meth:`_record` it; failures are recorded here."""
         assert self._backend is not None
         for rate_attempt in range(self._rate_limit_retries + 1):
@@ -272,7 +297,8 @@ class Summarizer:
                         raise
                     self._window.pause(wait)
                 except Blocked as exc:
-                    await self._record(paper, kind, language, None, _ms(started), "fallback", f"blocked: {exc}")
+                    outcome = "retried" if attempt == 1 else "fallback"
+                    await self._record(paper, kind, language, None, _ms(started), outcome, f"blocked: {exc}")
                     raise
                 except BackendError as exc:
                     await self._record(paper, kind, language, None, _ms(started), "error", str(exc))

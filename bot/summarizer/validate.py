@@ -20,7 +20,12 @@ from dataclasses import dataclass, field
 from pydantic import ValidationError
 
 from bot.models import Paper
+from bot.summarizer.affiliations import verified_affiliations
 from bot.summarizer.schema import BriefSummary, FullSummary, Kind
+from bot.summarizer.scripts import language_problems
+
+__all__ = ["Verdict", "check", "degenerate_problems", "language_problems", "placeholder_problems", "tokens",
+           "validate", "verified_affiliations"]
 
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _TOKEN = re.compile(rf"[{_CJK}]|[A-Za-z][A-Za-z'’-]*|\d+(?:\.\d+)?")
@@ -54,11 +59,14 @@ LIMITS: dict[str, Limits] = {
     "en": Limits(one_line=160, item=250, section=900, step=400, brief_total=2200, full_total=10000),
 }
 
-# Fill-ins a model writes when it has nothing: the reference digests are full of them.
+# Fill-ins a model writes when it has nothing: the reference digests are full of them
+# ("暂未提供", "待补充"). "待定" and "暂无/暂未 …" count only where they end a phrase, so
+# "待定系数" and "目前暂无大规模数据集" (a real statement about the field) pass.
 _PLACEHOLDERS = re.compile(
-    r"待补充|待填写|待完善|待定|暂无(?:信息|数据|链接|代码|相关)?(?=$|[，。；、）)\s])|^\s*(?:未知|不详|无|暂无)\s*$"
+    r"待补充|待填写|待完善|待定(?=$|[，。；、：:）)\s])|^\s*(?:未知|不详|无)\s*$"
+    rf"|暂[无未](?:[{_CJK}]{{0,8}}?(?:信息|数据|资料|链接|代码|说明|公开|提供|发布|开源|给出|披露))?(?=$|[，。；、：:）)\s])"
     r"|请根据.{0,20}(?:填写|补充|填充)|(?:此处|这里)(?:填写|补充|添加)"
-    r"|\bTBD\b|\bTODO\b|\bN/A\b|\bto be (?:added|filled|determined|completed)\b|\bplaceholder\b"
+    r"|\bTBD\b|\bTODO\b|\bN/A\b|\bto be (?:added|filled|determined|completed)\b"
     r"|\[\s*(?:\.\.\.|…|insert[^\]]*|TBD)\s*\]|<\s*(?:\.\.\.|…|insert[^>]*)\s*>|\(\s*(?:\.\.\.|…)\s*\)"
     r"|^\s*(?:unknown|none|not available|n/?a|-+|\.\.\.|…)\s*\.?\s*$",
     re.IGNORECASE | re.MULTILINE,
@@ -78,14 +86,20 @@ _CHATTER = {
     ),
 }
 # Claims about who wrote the paper or where they work: facts come from arXiv, not the model.
+# "作者为" alone is not one: it usually means "the authors, for …" ("作者为每个输入视频学习…");
+# it counts only before an institution, "等人", or a list of Latin names ending the clause.
+# Likewise "written by" only with the paper as its subject ("text written by LLMs" is fine).
+_NAMES = r"[A-Z][A-Za-z.'-]*(?:\s+[A-Z][A-Za-z.'-]*)+"
 _FACT_CLAIMS = re.compile(
-    r"(?:论文|文章|本文)?的?作者(?:是|为|包括|来自)|作者[:：]|作者单位|(?:作者|他们|团队)来自[^，。；]{0,24}(?:大学|学院|研究院|研究所|实验室|公司)"
-    r"|(?i:\bthe authors? (?:are|is|include|from|work)\b|\bauthors?\s*:|\bwritten by\b"
+    r"作者(?:是|包括|分别是|分别为|来自)(?!否)|作者[:：]|作者单位|作者为[^，。；]{1,20}等人"
+    r"|作者为[^，。；]{0,20}(?:大学|学院|研究院|研究所|实验室|公司)(?=的|[，。；、（(\s]|$)"
+    rf"|作者为\s*{_NAMES}(?:\s*[和与、,]\s*{_NAMES})*\s*(?=[，,。；;]|等|$)"
+    r"|(?:他们|团队)来自[^，。；]{0,24}(?:大学|学院|研究院|研究所|实验室|公司)"
+    r"|(?i:\bthe authors? (?:are|is|include|from|work)\b|\bauthors?\s*:"
+    r"|\b(?:paper|article|work|study) (?:is |was )?written by\b"
     r"|\b(?:from|at) (?:the )?(?:university|institute) of\b|\baffiliat\w*)",
+    re.MULTILINE,
 )
-
-_PROSE_FIELDS = ("one_line", "takeaways", "background", "past_methods", "proposed_method",
-                 "task_and_performance", "method_steps", "conclusion")
 
 
 @dataclass
@@ -104,14 +118,6 @@ class Verdict:
 def tokens(text: str) -> list[str]:
     """Words for Latin text, single characters for CJK (Chinese has no spaces to split on)."""
     return [t.lower() for t in _TOKEN.findall(text)]
-
-
-def cjk_share(text: str) -> tuple[float, int]:
-    """Share of CJK in the prose and how much prose there is, counting a Latin word as two characters."""
-    cjk = len(_CJK_CHAR.findall(text))
-    latin = len(_LATIN_WORD.findall(text))
-    units = cjk + 2 * latin
-    return (cjk / units if units else 0.0), units
 
 
 def validate(
@@ -133,8 +139,8 @@ def validate(
     text = _strip_fences(raw)
     try:
         data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        problems = [f"the response is not valid JSON ({exc.msg} at character {exc.pos})"]
+    except (ValueError, RecursionError) as exc:  # RecursionError: "[[[[…" nested thousands deep
+        problems = [_json_problem(exc)]
         if truncated:
             problems.append("the output was cut off before it ended: write much less")
         return Verdict(None, problems, truncated)
@@ -145,6 +151,8 @@ def validate(
         summary = model.model_validate(_clean(data))
     except ValidationError as exc:
         return Verdict(None, [_schema_problem(e) for e in exc.errors()[:8]])
+    except RecursionError:  # nesting json.loads accepted but _clean or pydantic cannot walk
+        return Verdict(None, [_NESTED])
     summary = _repair(summary, paper=paper, first_page=first_page)
     problems = check(summary, language=language, paper=paper, first_page=first_page)
     if truncated:
@@ -165,13 +173,14 @@ def check(summary: BriefSummary, *, language: str, paper: Paper, first_page: str
         problems.append(f"the whole answer is {total} characters; keep it under {budget}")
     known_text = f"{paper.abstract}\n{paper.comment or ''}\n{first_page or ''}".lower()
     for name, value in fields.items():
+        problems += [f"{name}: {p}" for p in placeholder_problems(value)]  # keywords are shown too
         if name.startswith(("keywords", "affiliations")):
             continue
         problems += [f"{name}: {p}" for p in degenerate_problems(value, language)]
-        problems += [f"{name}: {p}" for p in placeholder_problems(value)]
         problems += [f"{name}: {p}" for p in chatter_problems(value, language)]
-        if _FACT_CLAIMS.search(value):
-            problems.append(f"{name}: do not state who the authors are or where they work")
+        if claim := _FACT_CLAIMS.search(value):
+            problems.append(f"{name}: do not state who the authors are or where they work "
+                            f"(“{claim.group(0).strip()}”); describe only the paper")
         for url in _URL.findall(value):
             if url.rstrip(".,;)").lower() not in known_text:
                 problems.append(f"{name}: contains a link that is not in the paper ({url}); leave links out")
@@ -216,31 +225,6 @@ def chatter_problems(text: str, language: str) -> list[str]:
     if match:
         return [f"talks to the reader or about the task (“{match.group(0).strip()}”); write only about the paper"]
     return []
-
-
-def language_problems(fields: dict[str, str], language: str) -> list[str]:
-    """zh prose must be mostly Chinese (English terms are fine); en prose must not be Chinese."""
-    prose = {k: v for k, v in fields.items() if k.split("[")[0].split(".")[0] in _PROSE_FIELDS}
-    share, units = cjk_share("\n".join(prose.values()))
-    problems: list[str] = []
-    if language == "zh":
-        if units >= 20 and share < 0.4:
-            problems.append("the answer must be written in Simplified Chinese (English technical terms are fine)")
-        for name, value in prose.items():
-            s, u = cjk_share(value)
-            if u >= 30 and s < 0.2:
-                problems.append(f"{name}: written in English; write it in Simplified Chinese")
-        title = fields.get("title_translated")
-        if title is not None and not _CJK_CHAR.search(title):
-            problems.append("title_translated: translate the title into Chinese")
-    elif language == "en":
-        if units >= 20 and share > 0.1:
-            problems.append("the answer must be written in English")
-        for name, value in prose.items():
-            s, u = cjk_share(value)
-            if u >= 10 and s > 0.3:
-                problems.append(f"{name}: written in Chinese; write it in English")
-    return problems
 
 
 def _fields(summary: BriefSummary) -> Iterable[tuple[str, str]]:
@@ -299,22 +283,6 @@ def _repair(summary: BriefSummary, *, paper: Paper, first_page: str | None) -> B
     return summary.model_copy(update=update)
 
 
-def verified_affiliations(affiliations: list[str], first_page: str | None) -> list[str]:
-    """Keep only affiliations printed on the first page; with no first page, keep none (they'd be guesses)."""
-    if not first_page:
-        return []
-    page = _squash(first_page)
-    kept = []
-    for aff in _unique(affiliations):
-        words = [w for w in _squash(aff).split() if len(w) > 2]
-        if not words:
-            continue
-        hits = sum(1 for w in words if w in page)
-        if hits / len(words) >= 0.75:
-            kept.append(aff)
-    return kept
-
-
 def _clean(value: object) -> object:
     """Strip whitespace, markdown emphasis and list bullets the model adds out of habit."""
     if isinstance(value, str):
@@ -351,6 +319,17 @@ def _strip_fences(raw: str) -> str:
     text = raw.strip()
     match = re.match(r"^```(?:json)?\s*(.*?)\s*```$", text, re.DOTALL)
     return match.group(1) if match else text
+
+
+_NESTED = "the response is nested too deeply; answer with one flat JSON object"
+
+
+def _json_problem(exc: ValueError | RecursionError) -> str:
+    if isinstance(exc, json.JSONDecodeError):
+        return f"the response is not valid JSON ({exc.msg} at character {exc.pos})"
+    if isinstance(exc, RecursionError):
+        return _NESTED
+    return f"the response is not valid JSON ({exc})"
 
 
 def _schema_problem(error: dict[str, object]) -> str:
