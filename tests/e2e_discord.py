@@ -110,13 +110,8 @@ def running_fakes() -> Iterator[Fakes]:
     discord_fake, arxiv_fake = FakeDiscord(token=TOKEN), FakeArxiv()
     arxiv_fake.day = listing_day_for(datetime.now(UTC))
     discord_thread, arxiv_thread = ThreadedFake(discord_fake), ThreadedFake(arxiv_fake)
-    try:
-        with discord_thread, arxiv_thread:
-            yield Fakes(discord_fake, discord_thread, arxiv_fake)
-    finally:
-        for thread in (discord_thread, arxiv_thread):  # ThreadedFake stops its loop but leaves it open
-            if not thread.loop.is_running():
-                thread.loop.close()
+    with discord_thread, arxiv_thread:
+        yield Fakes(discord_fake, discord_thread, arxiv_fake)
 
 
 def bot_env(fakes: Fakes, db_path: Path) -> dict[str, str]:
