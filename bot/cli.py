@@ -81,7 +81,10 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2
-    setup_logging(settings.log_level, settings.secrets)
+    # In a terminal (console, one-shot commands) INFO lines would drown the replies.
+    serving = args.command == "run" and bool(settings.telegram_bot_token or settings.discord_bot_token)
+    level = settings.log_level if serving or settings.log_level != "INFO" else "WARNING"
+    setup_logging(level, settings.secrets)
     command = COMMANDS[args.command]
     try:
         return asyncio.run(command(settings, args))
