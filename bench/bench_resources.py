@@ -36,7 +36,7 @@ def build_database(path: Path) -> None:
     rng = random.Random(7)
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA journal_mode=WAL")
-    for number, script in enumerate(MIGRATIONS, 1):
+    for script in MIGRATIONS:
         conn.executescript(script)
     conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     cats = ["cs.CV", "cs.GR", "cs.CL", "cs.LG", "cs.AI", "cs.RO"]

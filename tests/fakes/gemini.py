@@ -19,7 +19,7 @@ import base64
 import json
 import re
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
@@ -59,19 +59,17 @@ class RecordedRequest:
     mode: str
 
 
-class FakeGemini(FakeServer):
-    def __init__(self) -> None:
-        self.requests: list[RecordedRequest] = []
-        self.modes: deque[str] = deque()
-        self.retry_delay = "0.05s"
-        self.slow_seconds = 3.0
-        self.affiliations: list[str] = []
-        self.in_flight = 0
-        self.peak_in_flight = 0  # most requests being answered at the same time  # what "valid" full answers claim as affiliations
-        super().__init__()
+class ScriptedModel(FakeServer):
+    """What both model fakes share: a queue of scripted answer modes, recorded requests, load."""
 
-    def setup_routes(self, app: web.Application) -> None:
-        app.router.add_post("/{version}/models/{call}", self._generate)
+    def __init__(self) -> None:
+        self.requests: list[Any] = []
+        self.modes: deque[str] = deque()
+        self.slow_seconds = 3.0
+        self.affiliations: list[str] = []  # what "valid" full answers claim as affiliations
+        self.in_flight = 0
+        self.peak_in_flight = 0  # most requests being answered at the same time
+        super().__init__()
 
     def queue(self, *modes: str) -> None:
         for mode in modes:
@@ -86,13 +84,28 @@ class FakeGemini(FakeServer):
         """Requests whose prompt mentions ``text`` (a paper title, say)."""
         return sum(1 for r in self.requests if text in r.prompt)
 
-    async def _generate(self, request: web.Request) -> web.Response:
+    def next_mode(self) -> str:
+        return self.modes.popleft() if self.modes else "valid"
+
+    async def _counted(self, request: web.Request) -> web.Response:
         self.in_flight += 1
         self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
         try:
             return await self._answer(request)
         finally:
             self.in_flight -= 1
+
+    async def _answer(self, request: web.Request) -> web.Response:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class FakeGemini(ScriptedModel):
+    def __init__(self) -> None:
+        self.retry_delay = "0.05s"
+        super().__init__()
+
+    def setup_routes(self, app: web.Application) -> None:
+        app.router.add_post("/{version}/models/{call}", self._counted)
 
     async def _answer(self, request: web.Request) -> web.Response:
         model, _, method = request.match_info["call"].partition(":")
@@ -113,7 +126,7 @@ class FakeGemini(FakeServer):
         schema = config.get("responseSchema") or config.get("responseJsonSchema") or {}
         kind = "full" if "title_translated" in json.dumps(schema) else "brief"
         language = prompt_language(prompt)
-        mode = self.modes.popleft() if self.modes else "valid"
+        mode = self.next_mode()
         self.requests.append(RecordedRequest(model, request.path, prompt, pdfs, mimes, body,
                                              dict(request.headers), kind, language, mode))
         tokens_in = len(prompt) // 4 + sum(258 * pdf_pages(p) for p in pdfs)

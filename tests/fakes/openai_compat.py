@@ -12,14 +12,12 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
 
-from tests.fakes.base import FakeServer
-from tests.fakes.gemini import MODES, answer_text, output_tokens, prompt_language
+from tests.fakes.gemini import ScriptedModel, answer_text, output_tokens, prompt_language
 
 
 @dataclass
@@ -33,39 +31,13 @@ class RecordedChat:
     mode: str
 
 
-class FakeOpenAI(FakeServer):
+class FakeOpenAI(ScriptedModel):
     def __init__(self) -> None:
-        self.requests: list[RecordedChat] = []
-        self.modes: deque[str] = deque()
         self.retry_after = "0.05"
-        self.slow_seconds = 3.0
-        self.affiliations: list[str] = []
-        self.in_flight = 0
-        self.peak_in_flight = 0  # most requests being answered at the same time
         super().__init__()
 
     def setup_routes(self, app: web.Application) -> None:
-        app.router.add_post("/v1/chat/completions", self._chat)
-
-    def queue(self, *modes: str) -> None:
-        for mode in modes:
-            assert mode in MODES, mode
-        self.modes.extend(modes)
-
-    @property
-    def calls(self) -> int:
-        return len(self.requests)
-
-    def calls_for(self, text: str) -> int:
-        return sum(1 for r in self.requests if text in r.prompt)
-
-    async def _chat(self, request: web.Request) -> web.Response:
-        self.in_flight += 1
-        self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
-        try:
-            return await self._answer(request)
-        finally:
-            self.in_flight -= 1
+        app.router.add_post("/v1/chat/completions", self._counted)
 
     async def _answer(self, request: web.Request) -> web.Response:
         body = await request.json()
@@ -77,7 +49,7 @@ class FakeOpenAI(FakeServer):
         schema = ((body.get("response_format") or {}).get("json_schema") or {}).get("schema") or {}
         kind = "full" if "title_translated" in json.dumps(schema) else "brief"
         language = prompt_language(prompt)
-        mode = self.modes.popleft() if self.modes else "valid"
+        mode = self.next_mode()
         self.requests.append(RecordedChat(body.get("model", ""), prompt, body, dict(request.headers), kind, language, mode))
         tokens_in = len(prompt) // 4
         if mode == "429":
