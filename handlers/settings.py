@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from bot.arxiv_calendar import default_weekdays
 from bot.commands import Command, Param, UsageError, command
 from bot.core import Core
 from bot.replies import Reply, Text
@@ -29,7 +30,7 @@ async def lang(core: Core, cmd: Command) -> Reply:
 
 @command(
     "settings",
-    help_en="Show or change settings: timezone ZONE | max N | figures on|off",
+    help_en="Show or change settings: timezone ZONE (moves subscriptions) | max N | figures on|off",
     help_zh="查看或修改设置：timezone 时区 | max 数量 | figures on|off",
     params=(
         Param("setting", "timezone, max or figures", choices=("timezone", "max", "figures")),
@@ -54,7 +55,10 @@ async def settings(core: Core, cmd: Command) -> Reply:
     if key == "timezone":
         zone = parse_timezone(value)
         await core.store.chats.update(cmd.chat, timezone=zone)
-        return Text(say(language, f"Time zone set to {zone} for new subscriptions.", f"新订阅的时区已设为 {zone}。"))
+        moved = await core.store.subscriptions.move_to_zone(cmd.chat, zone, lambda at: default_weekdays(at, zone))
+        await core.schedule_changed(chat=cmd.chat)
+        return Text(say(language, f"Time zone set to {zone}; {moved} subscription(s) keep their local time there.",
+                        f"时区已设为 {zone}；{moved} 个订阅按该时区的原定时间推送。"))
     if key == "max":
         if not re.fullmatch(r"[0-9]{1,3}", value) or not 1 <= int(value) <= 100:
             raise UsageError(say(language, "max takes a number from 1 to 100.", "max 需要 1 到 100 的数字。"))

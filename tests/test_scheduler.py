@@ -216,3 +216,18 @@ def test_default_days_are_the_runs_after_an_announcement(zone: str, at: time, da
     from bot.arxiv_calendar import default_weekdays
 
     assert default_weekdays(at, zone) == days
+
+
+async def test_changing_the_chat_time_zone_moves_its_jobs_without_restart(arxiv: FakeArxiv, tmp_path: Path) -> None:
+    core = await _core(arxiv, tmp_path, RecordingAdapter())
+    try:
+        scheduler = DigestScheduler(core, clock=Clock(AT_8_UTC))
+        await scheduler.start(catch_up=False)
+        chat = ChatRef("console", "g", "group")
+        await core.dispatcher.dispatch_line("/subscribe llm 07:30 UTC", user_id="u", chat=chat, can_admin=True)
+        await core.dispatcher.dispatch_line("/settings timezone Asia/Tokyo", user_id="u", chat=chat, can_admin=True)
+        nxt = scheduler.next_run_time("sub:1")
+        assert nxt is not None and nxt.astimezone(ZoneInfo("Asia/Tokyo")).strftime("%H:%M") == "07:30"
+        await scheduler.stop()
+    finally:
+        await core.close()

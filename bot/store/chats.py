@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, time
 
@@ -213,6 +214,15 @@ class SubscriptionStore:
                 ids = [int(r[0]) for r in await cur.fetchall()]
             await conn.execute(f"DELETE FROM subscriptions WHERE {where}", params)
         return ids
+
+    async def move_to_zone(self, chat: ChatRef, timezone: str, weekdays_for: Callable[[time], tuple[int, ...]]) -> int:
+        """Keep each subscription's local time but in a new zone; returns how many moved."""
+        subs = await self.for_chat(chat)
+        async with self.db.write() as conn:
+            for sub in subs:
+                await conn.execute("UPDATE subscriptions SET timezone = ?, weekdays = ? WHERE id = ?",
+                                   (timezone, format_weekdays(weekdays_for(sub.at_time)), sub.id))
+        return len(subs)
 
     async def set_last_sent(self, sub_id: int, day: date) -> None:
         await self.db.execute(
