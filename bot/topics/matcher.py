@@ -8,7 +8,7 @@ that could possibly match.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -137,6 +137,7 @@ class FilterIndex:
         by_canonical: dict[str, int] = {}
         by_text: dict[str, int | str] = {}  # int: expression id, str: why it failed
         self._users: list[str] = list(filters)
+        self._positions = {name: i for i, name in enumerate(self._users)}
         includes: list[set[int]] = []
         mutes: list[set[int]] = []
 
@@ -161,6 +162,7 @@ class FilterIndex:
             mutes.append({m for t in uf.mutes if (m := expr_id(user, t)) is not None})
         # Users with no includes at all get everything they have not muted.
         self._everyone = tuple(u for u, uf in enumerate(filters.values()) if not uf.includes)
+        self._everyone_set = frozenset(self._everyone)
         self._build(includes, mutes)
 
     def _build(self, includes: list[set[int]], mutes: list[set[int]]) -> None:
@@ -262,32 +264,63 @@ class FilterIndex:
         names = self._users
         return {names[u] for u in self._user_indices(paper)}
 
-    def match_all(self, papers: Iterable[Paper]) -> dict[str, list[Paper]]:
+    def match_all(self, papers: Iterable[Paper]) -> UserMatches:
         """Each user's papers in input order; users who get nothing are left out.
 
-        Papers are matched against distinct expressions, then each user's answer is the
-        union of their expressions' hit lists, built by C-level sort/dict/set calls: cost
-        follows the text scanned and the pairs returned, and no Python loop runs over
-        (user, paper) pairs.
+        Every paper is matched against every distinct expression here, once. A user's
+        answer (the union of their expressions' hit lists minus their mutes) is
+        assembled when it is first read, so a day's matching costs the text scanned,
+        and each user's digest only its own papers; no loop runs over (user, paper) pairs.
         """
         papers = list(papers)
         hits: list[list[int]] = [[] for _ in self._exprs]  # expr id -> paper indices, ascending
         for index, paper in enumerate(papers):
             for eid in self._matched_exprs(paper):
                 hits[eid].append(index)
-        take = papers.__getitem__
-        everyone = frozenset(self._everyone)
-        result: dict[str, list[Paper]] = {}
-        for user, (name, incs, mutes) in enumerate(zip(self._users, self._user_includes, self._user_mutes)):
-            chosen: Iterable[int]
-            if mutes or user in everyone:
-                keep = set(range(len(papers))) if user in everyone else set().union(*[hits[e] for e in incs])
-                keep.difference_update(*[hits[e] for e in mutes])
-                chosen = sorted(keep)
-            elif len(incs) == 1:
-                chosen = hits[incs[0]]
-            else:  # sorting concatenated sorted runs is cheap; fromkeys then drops repeats in order
-                chosen = dict.fromkeys(sorted(chain.from_iterable([hits[e] for e in incs])))
-            if chosen:
-                result[name] = list(map(take, chosen))
-        return result
+        return UserMatches(self, papers, hits)
+
+    def _papers_of(self, user: int, papers: list[Paper], hits: list[list[int]]) -> list[Paper]:
+        incs, mutes = self._user_includes[user], self._user_mutes[user]
+        chosen: Iterable[int]
+        if mutes or user in self._everyone_set:
+            keep = set(range(len(papers))) if user in self._everyone_set else set().union(*[hits[e] for e in incs])
+            keep.difference_update(*[hits[e] for e in mutes])
+            chosen = sorted(keep)
+        elif len(incs) == 1:
+            chosen = hits[incs[0]]
+        else:  # sorting concatenated sorted runs is cheap; fromkeys then drops repeats in order
+            chosen = dict.fromkeys(sorted(chain.from_iterable([hits[e] for e in incs])))
+        return list(map(papers.__getitem__, chosen))
+
+
+class UserMatches(Mapping[str, list[Paper]]):
+    """The result of :meth:`FilterIndex.match_all`: read like a dict of user -> papers."""
+
+    def __init__(self, index: FilterIndex, papers: list[Paper], hits: list[list[int]]) -> None:
+        self._index = index
+        self._papers = papers
+        self._hits = hits
+        self._done: dict[str, list[Paper]] = {}
+
+    def __getitem__(self, name: str) -> list[Paper]:
+        if name not in self._done:
+            user = self._index._positions.get(name)  # noqa: SLF001 - the index's own helper
+            if user is None:
+                raise KeyError(name)
+            self._done[name] = self._index._papers_of(user, self._papers, self._hits)  # noqa: SLF001
+        if not self._done[name]:
+            raise KeyError(name)
+        return self._done[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return (name for name in self._index._users if name in self)  # noqa: SLF001
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def __contains__(self, name: object) -> bool:
+        try:
+            self[name]  # type: ignore[index]
+        except KeyError:
+            return False
+        return True
