@@ -50,10 +50,17 @@ async def run(settings: Settings) -> int:
                 core.adapters[adapter.name] = adapter
                 started.append(adapter)
                 log.info("adapter started", extra={"adapter": adapter.name})
-            await scheduler.start()
+            await scheduler.start(catch_up=False)
+            # Catching up may mean a long fan-out; SIGTERM must not wait for it. Cancelling
+            # is safe: every message sent is recorded, and the next start resumes after it.
+            catching_up = asyncio.create_task(scheduler.catch_up(), name="catch-up")
+            catching_up.add_done_callback(_log_failure)
             log.info("paperbot running", extra={"adapters": [a.name for a in started]})
             await stop.wait()
             log.info("shutting down")
+            catching_up.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await catching_up
         finally:
             await scheduler.stop()
             for adapter in reversed(started):
@@ -77,6 +84,11 @@ async def run_console(core: Core) -> int:
         await scheduler.stop()
         await console.stop()
     return 0
+
+
+def _log_failure(task: asyncio.Task[object]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("catch-up failed", exc_info=task.exception())
 
 
 def _on_signals(callback: object) -> None:
