@@ -77,10 +77,15 @@ async def run_console(core: Core) -> int:
     core.adapters[console.name] = console
     await core.store.chats.ensure(CONSOLE_CHAT, "console")
     scheduler = DigestScheduler(core)
-    await scheduler.start()
+    await scheduler.start(catch_up=False)
+    catching_up = asyncio.create_task(scheduler.catch_up(), name="catch-up")
+    catching_up.add_done_callback(_log_failure)
     try:
         await console.repl()
     finally:
+        catching_up.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await catching_up
         await scheduler.stop()
         await console.stop()
     return 0
