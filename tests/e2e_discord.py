@@ -8,13 +8,8 @@ purely through ``PAPERBOT_DISCORD_API_URL``.
 
 from __future__ import annotations
 
-import os
-import signal
 import sqlite3
-import subprocess
-import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -24,14 +19,12 @@ from bot.arxiv_calendar import listing_day_for
 from bot.models import Paper, Topic
 from bot.replies import Digest, DigestEntry, Summary
 from bot.summarizer.schema import BriefSummary, Conclusion, FullSummary, SummaryResult
+from tests.e2e import BotProcess, scrubbed_env
 from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.base import ThreadedFake
 from tests.fakes.discord import FakeDiscord
 
-ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "fake-token-e2e-0123456789"
-SECRETS = ("GEMINI_API_KEY", "GOOGLE_API_KEY", "GOOGLE_GENAI_USE_VERTEXAI", "OPENAI_API_KEY", "TELEGRAM_BOT_TOKEN",
-           "DISCORD_BOT_TOKEN", "GOOGLE_GEMINI_BASE_URL")
 
 # ---------------------------------------------------------------- sample replies
 
@@ -115,59 +108,17 @@ def running_fakes() -> Iterator[Fakes]:
 
 
 def bot_env(fakes: Fakes, db_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in SECRETS and not k.startswith("PAPERBOT_")}
-    env.update({
-        "DISCORD_BOT_TOKEN": TOKEN,
-        "PAPERBOT_DISCORD_API_URL": f"{fakes.discord.url}/api/v10",
-        "PAPERBOT_ARXIV_API_URL": f"{fakes.arxiv.url}/api/query",
-        "PAPERBOT_ARXIV_RSS_URL": f"{fakes.arxiv.url}/rss",
-        "PAPERBOT_ARXIV_PDF_URL": f"{fakes.arxiv.url}/pdf",
-        "PAPERBOT_ARXIV_DELAY_SECONDS": "0.1",
-        "PAPERBOT_DB_PATH": str(db_path),
-        "PAPERBOT_LLM_BACKEND": "extractive",
-        "PAPERBOT_LANGUAGE": "en",
-        "NO_PROXY": "127.0.0.1,localhost",
-        "no_proxy": "127.0.0.1,localhost",
-        "PYTHONPATH": str(ROOT),
-    })
-    return env
-
-
-class BotProcess:
-    """``python -m bot run`` with its output in a file (a pipe nobody reads could fill and block it)."""
-
-    def __init__(self, env: dict[str, str], workdir: Path) -> None:
-        workdir.mkdir(parents=True, exist_ok=True)
-        self.log_path = workdir / f"paperbot-{time.monotonic_ns()}.log"
-        self._log = self.log_path.open("wb")
-        self.proc = subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=workdir, env=env,
-                                     stdout=self._log, stderr=subprocess.STDOUT)
-
-    def output(self) -> str:
-        if not self._log.closed:
-            self._log.flush()
-        return self.log_path.read_text(encoding="utf-8", errors="replace")
-
-    def wait_until(self, condition: Callable[[], bool], what: str, timeout: float = 20.0) -> None:
-        deadline = time.monotonic() + timeout
-        while not condition():
-            if self.proc.poll() is not None:
-                raise AssertionError(f"paperbot exited ({self.proc.returncode}) waiting for {what}:\n{self.output()}")
-            if time.monotonic() > deadline:
-                raise AssertionError(f"timed out waiting for {what}:\n{self.output()}")
-            time.sleep(0.05)
-
-    def stop(self, timeout: float = 20.0) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-                raise AssertionError(f"paperbot did not exit on SIGTERM:\n{self.output()}") from None
-        self._log.close()
-        return self.proc.returncode
+    return scrubbed_env(
+        DISCORD_BOT_TOKEN=TOKEN,
+        PAPERBOT_DISCORD_API_URL=f"{fakes.discord.url}/api/v10",
+        PAPERBOT_ARXIV_API_URL=f"{fakes.arxiv.url}/api/query",
+        PAPERBOT_ARXIV_RSS_URL=f"{fakes.arxiv.url}/rss",
+        PAPERBOT_ARXIV_PDF_URL=f"{fakes.arxiv.url}/pdf",
+        PAPERBOT_ARXIV_DELAY_SECONDS="0.1",
+        PAPERBOT_DB_PATH=str(db_path),
+        PAPERBOT_LLM_BACKEND="extractive",
+        PAPERBOT_LANGUAGE="en",
+    )
 
 
 def start_bot(fakes: Fakes, db_path: Path, workdir: Path) -> BotProcess:
