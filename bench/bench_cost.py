@@ -25,11 +25,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
 
-from bot.config import Settings  # noqa: E402
 from bot.core import Core  # noqa: E402
 from bot.models import ChatRef  # noqa: E402
 from bot.scheduler import DigestScheduler  # noqa: E402
 from bot.topics.presets import PRESETS  # noqa: E402
+from tests.conftest import make_settings  # noqa: E402
 from tests.fakes.arxiv import FakeArxiv  # noqa: E402
 from tests.fakes.gemini import FakeGemini  # noqa: E402
 from tests.fakes.recording import RecordingAdapter  # noqa: E402
@@ -78,10 +78,8 @@ async def run() -> dict[str, object]:
     arxiv.day = LISTING
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            settings = Settings(
-                _env_file=None, db_path=Path(tmp) / "cost.db",  # type: ignore[call-arg]
-                arxiv_api_url=f"{arxiv.url}/api/query", arxiv_rss_url=f"{arxiv.url}/rss",
-                arxiv_pdf_url=f"{arxiv.url}/pdf", arxiv_delay_seconds=0.0, llm_backend="gemini",
+            settings = make_settings(
+                arxiv, Path(tmp), llm_backend="gemini", language="zh",
                 gemini_api_key="bench-key", gemini_base_url=gemini.url, llm_requests_per_minute=100_000,
                 llm_concurrency=16, llm_daily_budget=100_000, digest_max_papers=200,
             )

@@ -26,10 +26,10 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
 
 from bot.adapters.telegram import TelegramAdapter  # noqa: E402
-from bot.config import Settings  # noqa: E402
 from bot.core import Core  # noqa: E402
 from bot.models import ChatRef  # noqa: E402
 from bot.scheduler import DigestScheduler  # noqa: E402
+from tests.conftest import make_settings  # noqa: E402
 from tests.fakes.arxiv import FakeArxiv  # noqa: E402
 from tests.fakes.telegram import FakeTelegram  # noqa: E402
 
@@ -48,10 +48,8 @@ async def run() -> dict[str, object]:
     arxiv.day = LISTING
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            settings = Settings(
-                _env_file=None, db_path=Path(tmp) / "fanout.db",  # type: ignore[call-arg]
-                arxiv_api_url=f"{arxiv.url}/api/query", arxiv_rss_url=f"{arxiv.url}/rss",
-                arxiv_pdf_url=f"{arxiv.url}/pdf", arxiv_delay_seconds=0.0, llm_backend="extractive",
+            settings = make_settings(
+                arxiv, Path(tmp), llm_backend="extractive",
                 telegram_bot_token=telegram.token, telegram_api_url=telegram.api_url, digest_max_papers=10,
                 language="en",
             )

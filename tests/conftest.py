@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from bot.adapters.base import Adapter
 from bot.adapters.console import CONSOLE_CHAT, ConsoleAdapter
 from bot.arxiv_calendar import listing_day_for
 from bot.config import Settings
@@ -65,6 +66,13 @@ def make_settings(arxiv: FakeArxiv, tmp_path: Path, **overrides: Any) -> Setting
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+async def core_with(adapter: Adapter, arxiv: FakeArxiv, tmp_path: Path, **overrides: Any) -> Core:
+    """A core on the fake arXiv that delivers through ``adapter`` (close it yourself)."""
+    core = await Core.create(make_settings(arxiv, tmp_path, **overrides))
+    core.adapters[adapter.name] = adapter
+    return core
 
 
 @pytest.fixture

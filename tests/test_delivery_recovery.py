@@ -7,11 +7,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 from bot.adapters.base import OnSent
-from bot.core import Core
 from bot.models import ChatRef
 from bot.replies import Reply
 from bot.scheduler import DigestScheduler
-from tests.conftest import make_settings
+from tests.conftest import core_with
 from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.recording import RecordingAdapter
 
@@ -35,18 +34,12 @@ class FlakyAdapter(RecordingAdapter):
         return await super().send(chat, reply, skip=skip, on_sent=counting)
 
 
-async def _core(arxiv: FakeArxiv, tmp_path: Path, adapter: RecordingAdapter, **overrides: object) -> Core:
-    core = await Core.create(make_settings(arxiv, tmp_path, **overrides))
-    core.adapters[adapter.name] = adapter
-    return core
-
-
 async def test_network_error_mid_digest_is_retried_and_resumes_where_it_stopped(arxiv: FakeArxiv,
                                                                                  tmp_path: Path) -> None:
     arxiv.day = LISTING
     adapter = FlakyAdapter()
     adapter.fail_after = 2
-    core = await _core(arxiv, tmp_path, adapter)
+    core = await core_with(adapter, arxiv, tmp_path)
     try:
         await core.store.subscriptions.upsert(ChatRef("console", "g", "group"), "virtual-humans", time(8), "UTC")
         scheduler = DigestScheduler(core, clock=lambda: AT_8_UTC + timedelta(minutes=1))
@@ -63,7 +56,7 @@ async def test_network_error_mid_digest_is_retried_and_resumes_where_it_stopped(
 async def test_two_runs_of_the_same_digest_at_once_send_it_once(arxiv: FakeArxiv, tmp_path: Path) -> None:
     arxiv.day = LISTING
     adapter = RecordingAdapter()
-    core = await _core(arxiv, tmp_path, adapter)
+    core = await core_with(adapter, arxiv, tmp_path)
     try:
         await core.store.subscriptions.upsert(ChatRef("console", "g", "group"), "virtual-humans", time(8), "UTC")
         scheduler = DigestScheduler(core, clock=lambda: AT_8_UTC + timedelta(minutes=1))
@@ -79,7 +72,7 @@ async def test_two_runs_of_the_same_digest_at_once_send_it_once(arxiv: FakeArxiv
 async def test_a_new_subscription_never_inherits_a_removed_ones_digest(arxiv: FakeArxiv, tmp_path: Path) -> None:
     arxiv.day = LISTING
     adapter = RecordingAdapter()
-    core = await _core(arxiv, tmp_path, adapter)
+    core = await core_with(adapter, arxiv, tmp_path)
     try:
         a = await core.store.subscriptions.upsert(ChatRef("console", "a", "group"), "virtual-humans", time(8), "UTC")
         scheduler = DigestScheduler(core, clock=lambda: AT_8_UTC + timedelta(minutes=1))
@@ -98,7 +91,7 @@ async def test_reading_before_arxiv_rebuilt_its_feed_asks_the_api_instead_of_dec
     # 21:00 ET on Thursday: the announcement happened at 20:00, but the RSS still shows Thursday's listing.
     arxiv.day = LISTING - timedelta(days=1)
     moment = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
-    core = await _core(arxiv, tmp_path, RecordingAdapter())
+    core = await core_with(RecordingAdapter(), arxiv, tmp_path)
     core.digests.clock = lambda: moment
     try:
         day = await core.digests.latest_day(["cs.CV"], now=moment)
@@ -112,7 +105,7 @@ async def test_reading_before_arxiv_rebuilt_its_feed_asks_the_api_instead_of_dec
 async def test_a_rebuilt_feed_without_the_expected_listing_means_a_holiday(arxiv: FakeArxiv, tmp_path: Path) -> None:
     arxiv.day = LISTING - timedelta(days=1)  # the feed, rebuilt on the 20th, still shows the 19th
     moment = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
-    core = await _core(arxiv, tmp_path, RecordingAdapter())
+    core = await core_with(RecordingAdapter(), arxiv, tmp_path)
     core.digests.clock = lambda: moment
     try:
         day = await core.digests.latest_day(["cs.CV"], now=moment)

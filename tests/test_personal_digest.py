@@ -8,7 +8,7 @@ from pathlib import Path
 from bot.core import Core
 from bot.models import ChatRef
 from bot.scheduler import DigestScheduler
-from tests.conftest import make_settings
+from tests.conftest import core_with
 from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.recording import RecordingAdapter
 
@@ -18,10 +18,8 @@ NOON = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 async def _setup(arxiv: FakeArxiv, tmp_path: Path) -> tuple[Core, RecordingAdapter]:
     arxiv.day = LISTING
-    core = await Core.create(make_settings(arxiv, tmp_path))
     adapter = RecordingAdapter()
-    core.adapters[adapter.name] = adapter
-    return core, adapter
+    return await core_with(adapter, arxiv, tmp_path), adapter
 
 
 async def _as(core: Core, user: str, line: str) -> None:

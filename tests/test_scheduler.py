@@ -9,11 +9,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.config import Settings
 from bot.core import Core
 from bot.models import ChatRef
 from bot.scheduler import DigestScheduler, Schedule
-from tests.conftest import make_settings
+from tests.conftest import core_with
 from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.recording import Killed, RecordingAdapter
 
@@ -57,13 +56,6 @@ def test_weekdays_are_respected() -> None:
     assert nxt is not None and nxt.astimezone(ZoneInfo("Asia/Shanghai")).weekday() == 0
 
 
-async def _core(arxiv: FakeArxiv, tmp_path: Path, adapter: RecordingAdapter, **overrides: object) -> Core:
-    settings: Settings = make_settings(arxiv, tmp_path, **overrides)
-    core = await Core.create(settings)
-    core.adapters[adapter.name] = adapter
-    return core
-
-
 async def _subscribe(core: Core, n: int, at: time = time(8, 0)) -> list[ChatRef]:
     chats = [ChatRef("console", f"chat-{i}", "group") for i in range(n)]
     for chat in chats:
@@ -74,7 +66,7 @@ async def _subscribe(core: Core, n: int, at: time = time(8, 0)) -> list[ChatRef]
 async def test_missed_run_is_caught_up_once(arxiv: FakeArxiv, tmp_path: Path) -> None:
     arxiv.day = LISTING
     adapter = RecordingAdapter()
-    core = await _core(arxiv, tmp_path, adapter)
+    core = await core_with(adapter, arxiv, tmp_path)
     try:
         [chat] = await _subscribe(core, 1)
         scheduler = DigestScheduler(core, clock=Clock(AT_8_UTC + timedelta(hours=3)))
@@ -95,7 +87,7 @@ async def test_stale_run_is_skipped_with_a_log_line(arxiv: FakeArxiv, tmp_path: 
                                                      caplog: pytest.LogCaptureFixture) -> None:
     arxiv.day = LISTING
     adapter = RecordingAdapter()
-    core = await _core(arxiv, tmp_path, adapter)
+    core = await core_with(adapter, arxiv, tmp_path)
     try:
         await _subscribe(core, 1)
         scheduler = DigestScheduler(core, clock=Clock(AT_8_UTC + timedelta(hours=13)))
@@ -110,7 +102,7 @@ async def test_stale_run_is_skipped_with_a_log_line(arxiv: FakeArxiv, tmp_path: 
 async def test_restart_mid_fanout_finishes_without_duplicates(arxiv: FakeArxiv, tmp_path: Path) -> None:
     arxiv.day = LISTING
     adapter = RecordingAdapter(crash_after=7)
-    core = await _core(arxiv, tmp_path, adapter)
+    core = await core_with(adapter, arxiv, tmp_path)
     chats = await _subscribe(core, 6)
     scheduler = DigestScheduler(core, clock=Clock(AT_8_UTC + timedelta(minutes=1)))
     with pytest.raises(Killed):
@@ -120,7 +112,7 @@ async def test_restart_mid_fanout_finishes_without_duplicates(arxiv: FakeArxiv, 
     crashed_at = len(adapter.sent)
 
     adapter.crash_after = None
-    restarted = await _core(arxiv, tmp_path, adapter)
+    restarted = await core_with(adapter, arxiv, tmp_path)
     try:
         results = await DigestScheduler(restarted, clock=Clock(AT_8_UTC + timedelta(minutes=5))).catch_up()
         assert set(results.values()) <= {"sent"}
@@ -138,7 +130,7 @@ async def test_restart_mid_fanout_finishes_without_duplicates(arxiv: FakeArxiv, 
 async def test_blocked_chat_is_paused_and_not_retried(arxiv: FakeArxiv, tmp_path: Path) -> None:
     arxiv.day = LISTING
     adapter = RecordingAdapter(unavailable={"chat-0": "bot was blocked by the user"})
-    core = await _core(arxiv, tmp_path, adapter)
+    core = await core_with(adapter, arxiv, tmp_path)
     try:
         await _subscribe(core, 2)
         scheduler = DigestScheduler(core, clock=Clock(AT_8_UTC + timedelta(minutes=1)))
@@ -156,7 +148,7 @@ async def test_blocked_chat_is_paused_and_not_retried(arxiv: FakeArxiv, tmp_path
 async def test_many_chats_cost_one_rss_request(arxiv: FakeArxiv, tmp_path: Path) -> None:
     arxiv.day = LISTING
     adapter = RecordingAdapter()
-    core = await _core(arxiv, tmp_path, adapter)
+    core = await core_with(adapter, arxiv, tmp_path)
     try:
         await _subscribe(core, 40)
         await DigestScheduler(core, clock=Clock(AT_8_UTC + timedelta(minutes=1))).catch_up()
@@ -169,7 +161,7 @@ async def test_many_chats_cost_one_rss_request(arxiv: FakeArxiv, tmp_path: Path)
 async def test_arxiv_outage_posts_no_empty_digest_and_warns_once_past_grace(arxiv: FakeArxiv, tmp_path: Path) -> None:
     arxiv.day = LISTING
     adapter = RecordingAdapter()
-    core = await _core(arxiv, tmp_path, adapter, arxiv_retries=0)
+    core = await core_with(adapter, arxiv, tmp_path, arxiv_retries=0)
     try:
         await _subscribe(core, 1)
         clock = Clock(AT_8_UTC + timedelta(minutes=1))
@@ -189,7 +181,7 @@ async def test_arxiv_outage_posts_no_empty_digest_and_warns_once_past_grace(arxi
 
 async def test_subscription_changes_rebuild_jobs_without_restart(arxiv: FakeArxiv, tmp_path: Path) -> None:
     adapter = RecordingAdapter()
-    core = await _core(arxiv, tmp_path, adapter)
+    core = await core_with(adapter, arxiv, tmp_path)
     try:
         scheduler = DigestScheduler(core, clock=Clock(AT_8_UTC))
         await scheduler.start(catch_up=False)
@@ -219,7 +211,7 @@ def test_default_days_are_the_runs_after_an_announcement(zone: str, at: time, da
 
 
 async def test_changing_the_chat_time_zone_moves_its_jobs_without_restart(arxiv: FakeArxiv, tmp_path: Path) -> None:
-    core = await _core(arxiv, tmp_path, RecordingAdapter())
+    core = await core_with(RecordingAdapter(), arxiv, tmp_path)
     try:
         scheduler = DigestScheduler(core, clock=Clock(AT_8_UTC))
         await scheduler.start(catch_up=False)
