@@ -31,6 +31,7 @@ from bot.scheduler import DigestScheduler  # noqa: E402
 from bot.topics.presets import PRESETS  # noqa: E402
 from tests.conftest import make_settings  # noqa: E402
 from tests.fakes.arxiv import FakeArxiv  # noqa: E402
+from tests.fakes.clock import ManualClock  # noqa: E402
 from tests.fakes.gemini import FakeGemini  # noqa: E402
 from tests.fakes.recording import RecordingAdapter  # noqa: E402
 
@@ -83,7 +84,7 @@ async def run() -> dict[str, object]:
                 gemini_api_key="bench-key", gemini_base_url=gemini.url, llm_requests_per_minute=100_000,
                 llm_concurrency=16, llm_daily_budget=100_000, digest_max_papers=200,
             )
-            core = await Core.create(settings)
+            core = await Core.create(settings, ManualClock(datetime(2026, 11, 20, 8, 5, tzinfo=UTC)))
             adapter = RecordingAdapter(name="telegram")
             core.adapters["telegram"] = adapter
             topics = [t.name for t in PRESETS][:5]
@@ -93,7 +94,7 @@ async def run() -> dict[str, object]:
                 if i % 2:
                     await core.store.chats.update(chat, language="en")
             started = time.perf_counter()
-            scheduler = DigestScheduler(core, clock=lambda: datetime(2026, 11, 20, 8, 5, tzinfo=UTC))
+            scheduler = DigestScheduler(core)
             outcomes = await scheduler.catch_up()
             elapsed = time.perf_counter() - started
             # Matching papers per topic, from the day the bot stored.

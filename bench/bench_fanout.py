@@ -31,6 +31,7 @@ from bot.models import ChatRef  # noqa: E402
 from bot.scheduler import DigestScheduler  # noqa: E402
 from tests.conftest import make_settings  # noqa: E402
 from tests.fakes.arxiv import FakeArxiv  # noqa: E402
+from tests.fakes.clock import ManualClock  # noqa: E402
 from tests.fakes.telegram import FakeTelegram  # noqa: E402
 
 CHATS = int(os.environ.get("BENCH_CHATS", "1000"))
@@ -53,7 +54,8 @@ async def run() -> dict[str, object]:
                 telegram_bot_token=telegram.token, telegram_api_url=telegram.api_url, digest_max_papers=10,
                 language="en",
             )
-            core = await Core.create(settings)
+            clock = ManualClock(datetime(2026, 11, 20, 8, 1, tzinfo=UTC))
+            core = await Core.create(settings, clock)
             adapter = TelegramAdapter(settings)
             await adapter.start(core)
             core.adapters[adapter.name] = adapter
@@ -65,10 +67,10 @@ async def run() -> dict[str, object]:
             # Warm the day and the summaries so the measurement is the fan-out alone.
             topic = await core.topics.get("llm")
             assert topic is not None
-            await core.digests.build(topic, "en", now=datetime(2026, 11, 20, 8, 1, tzinfo=UTC))
+            await core.digests.build(topic, "en")
             sent_before = len(telegram.sent)
             started = time.perf_counter()
-            outcomes = await DigestScheduler(core, clock=lambda: datetime(2026, 11, 20, 8, 1, tzinfo=UTC)).catch_up()
+            outcomes = await DigestScheduler(core).catch_up()
             elapsed = time.perf_counter() - started
             recorded = await core.store.deliveries.count_messages()
             await adapter.stop()

@@ -15,8 +15,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
-from email.utils import parsedate_to_datetime
+from datetime import date
 from types import TracebackType
 from typing import Literal, TypeVar
 
@@ -25,6 +24,7 @@ import httpx
 from bot.arxiv_feeds import ApiPage, FeedError, RssDay, enrich, parse_api_feed, parse_rss_feed, split_versioned_id
 from bot.arxiv_ids import is_arxiv_id
 from bot.config import Settings
+from bot.http_dates import http_date_delay
 from bot.models import DayPapers, Paper
 
 __all__ = ["ArxivError", "ArxivSource", "ArxivStats", "ArxivUnavailable", "Politeness"]
@@ -147,18 +147,35 @@ class ArxivSource:
     # ----------------------------------------------------------------- public API
 
     async def todays_papers(self, categories: Iterable[str], today: date | None = None) -> DayPapers:
-        """The latest announcement for ``categories``: one RSS request plus batched enrichment.
+        """The latest announcement for ``categories``: :meth:`announcement`, then :meth:`enrich`.
 
-        Replacements are returned too, flagged by ``announce_type``; callers decide. If
-        the API fails after every retry the RSS papers are returned unenriched (no
-        comment or primary category): a digest without comments beats no digest.
+        ``today`` dates a feed whose channel carries no date.
+        """
+        feed = await self.announcement(categories)
+        day = feed.day or today
+        if day is None:
+            raise ArxivError("arXiv's feed carried no announcement date.")
+        return await self.enrich(day, feed.papers)
+
+    async def announcement(self, categories: Iterable[str]) -> RssDay:
+        """The announcement the RSS feed shows now, in one request and without enrichment.
+
+        Callers check the feed's day before paying for :meth:`enrich`: a feed that still
+        shows an older listing is worth nothing more.
         """
         cats = _categories(categories)
         url = f"{self._settings.arxiv_rss_url}/{'+'.join(cats)}"
-        feed = await self._fetch("rss", url, None, _rss_check, accept_last=True)
-        day = feed.day or today or datetime.now(UTC).date()
+        return await self._fetch("rss", url, None, _rss_check, accept_last=True)
+
+    async def enrich(self, day: date, feed_papers: Iterable[Paper]) -> DayPapers:
+        """Add comments and primary categories to a feed's papers with batched ``id_list`` requests.
+
+        Replacements are kept, flagged by ``announce_type``; callers decide. If the API
+        fails after every retry the RSS papers are returned unenriched (no comment or
+        primary category): a digest without comments beats no digest.
+        """
         announced: dict[str, Paper] = {}
-        for paper in feed.papers:
+        for paper in feed_papers:
             announced.setdefault(paper.id, replace(paper, announced=day))
         if not announced:
             return DayPapers(day=day, papers=[], no_announcement=True)
@@ -314,20 +331,20 @@ def _retry_reason(response: httpx.Response) -> _Retry | None:
     """A _Retry for statuses worth asking again (429, 5xx); None for everything else."""
     status = response.status_code
     if status == 429 or status >= 500:
-        return _Retry(f"HTTP {status}", _retry_after(response.headers.get("Retry-After")))
+        return _Retry(f"HTTP {status}", _retry_after(response.headers.get("Retry-After"), response.headers.get("Date")))
     return None
 
 
-def _retry_after(raw: str | None) -> float | None:
+def _retry_after(raw: str | None, sent: str | None = None) -> float | None:
     if not raw:
         return None
     try:
         seconds = float(raw)
     except ValueError:
-        try:
-            seconds = (parsedate_to_datetime(raw) - datetime.now(UTC)).total_seconds()
-        except (TypeError, ValueError, IndexError):
+        delay = http_date_delay(raw, sent)
+        if delay is None:
             return None
+        seconds = delay
     if math.isnan(seconds):
         return None
     return min(max(seconds, 0.0), MAX_RETRY_AFTER)

@@ -151,6 +151,7 @@ async def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
         console = ConsoleAdapter(Console(highlight=False))
         language = args.lang or settings.language
         from bot.arxiv_source import ArxivError
+        from bot.digest import ListingPending
 
         try:
             digest = await core.digests.build(topic, language, day=args.date, days=args.days,
@@ -158,6 +159,9 @@ async def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
                                               progress=RichProgress(Console(stderr=True)))
         except ArxivError as exc:
             print(f"arXiv is not answering: {exc}", file=sys.stderr)
+            return 1
+        except ListingPending as exc:
+            print(f"not yet: {exc}", file=sys.stderr)
             return 1
         await console.send(CONSOLE_CHAT, digest)
         return 0
@@ -190,7 +194,7 @@ async def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
     async def work(core: Core) -> int:
         from bot.scheduler import Schedule
 
-        now = datetime.now(UTC)
+        now = core.clock()
         table = Table(title="paperbot status")
         for column in ("chat", "topic", "at", "next run (UTC)", "last sent", "paused"):
             table.add_column(column)

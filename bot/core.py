@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from bot.arxiv_source import ArxivSource
+from bot.clock import Clock, system_clock
 from bot.commands import Dispatcher
 from bot.config import Settings
 from bot.digest import DigestBuilder
@@ -32,8 +33,10 @@ ScheduleListener = Callable[[ChatRef | None, tuple[str, str] | None], Awaitable[
 
 
 class Core:
-    def __init__(self, settings: Settings, store: Store, source: ArxivSource, summarizer: Summarizer) -> None:
+    def __init__(self, settings: Settings, store: Store, source: ArxivSource, summarizer: Summarizer,
+                 clock: Clock = system_clock) -> None:
         self.settings = settings
+        self.clock = clock  # the one clock: everything that asks "now" asks it
         self.store = store
         self.source = source
         self.summarizer = summarizer
@@ -48,11 +51,11 @@ class Core:
         self.personal = PersonalMatcher(self)
 
     @classmethod
-    async def create(cls, settings: Settings) -> Core:
-        store = await Store.open(settings.db_path)
+    async def create(cls, settings: Settings, clock: Clock = system_clock) -> Core:
+        store = await Store.open(settings.db_path, clock)
         source = ArxivSource(settings)
-        summarizer = Summarizer(settings, store, source)
-        return cls(settings, store, source, summarizer)
+        summarizer = Summarizer(settings, store, source, clock=clock)
+        return cls(settings, store, source, summarizer, clock)
 
     async def close(self) -> None:
         """Close everything that holds a connection; an open aiosqlite connection hangs exit."""

@@ -54,7 +54,7 @@ class Delivery:
         self._chat_locks: dict[str, asyncio.Lock] = {}
         self._target_locks: dict[str, asyncio.Lock] = {}
 
-    async def deliver_subscription(self, sub: Subscription, now: datetime) -> Outcome:
+    async def deliver_subscription(self, sub: Subscription, scheduled: datetime) -> Outcome:
         topic = await self.core.topics.get(sub.topic, sub.chat.key)
         if topic is None:
             log.warning("subscription topic is gone", extra={"sub": sub.id, "topic": sub.topic})
@@ -66,12 +66,12 @@ class Delivery:
             matched = self.core.digests.select(topic, day_papers)
             return matched[: target.limit], max(0, len(matched) - target.limit)
 
-        outcome, day = await self._deliver(target, topic.categories, topic, now, choose)
+        outcome, day = await self._deliver(target, topic.categories, topic, scheduled, choose)
         if outcome in ("sent", "already_sent", "empty") and day is not None:
             await self.core.store.subscriptions.set_last_sent(sub.id, day)
         return outcome
 
-    async def deliver_user(self, digest: UserDigest, now: datetime) -> Outcome:
+    async def deliver_user(self, digest: UserDigest, scheduled: datetime) -> Outcome:
         personal = self.core.personal
         if not await personal.has_filters(digest.platform, digest.user_id):
             return "empty"
@@ -85,19 +85,19 @@ class Delivery:
             matched = await personal.match(digest.platform, digest.user_id, day_papers)
             return matched[: target.limit], max(0, len(matched) - target.limit)
 
-        outcome, day = await self._deliver(target, topic.categories, topic, now, choose)
+        outcome, day = await self._deliver(target, topic.categories, topic, scheduled, choose)
         if outcome == "sent" and day is not None:
             await self.core.store.filters.set_last_sent(digest.platform, digest.user_id, day)
         return outcome
 
-    async def _deliver(self, target: Target, categories: tuple[str, ...], topic: Topic, now: datetime,
+    async def _deliver(self, target: Target, categories: tuple[str, ...], topic: Topic, scheduled: datetime,
                        choose: Chooser) -> tuple[Outcome, date | None]:
         if target.paused_reason:
             return "paused", None
         if target.chat.platform not in self.core.adapters:
             log.warning("no adapter for chat", extra={"chat": target.chat.key})
             return "no_adapter", None
-        day_papers = await self.core.digests.latest_day(categories, now)  # ArxivError propagates to the scheduler
+        day_papers = await self.core.digests.latest_day(categories, as_of=scheduled)  # errors propagate to the scheduler
         day = day_papers.day
         if day_papers.no_announcement:
             log.info("no announcement", extra={"target": target.key, "day": str(day)})

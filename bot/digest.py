@@ -10,11 +10,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable
-from datetime import UTC, date, datetime
+from collections.abc import Iterable
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from bot.arxiv_calendar import is_listing_day, listing_day_for, rss_has, submission_window
+from bot.arxiv_calendar import (
+    is_listing_day,
+    listing_day_for,
+    previous_listing,
+    rss_has,
+    rss_ready_at,
+    schedule_known,
+    submission_window,
+)
 from bot.commands import Progress
 from bot.links import code_links
 from bot.models import DayPapers, Paper, Topic
@@ -27,10 +35,23 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+class ListingPending(Exception):
+    """arXiv's 20:00 ET announcement is due, but nothing confirms it yet: wait for the rebuilt feed.
+
+    Raised only for dates the shipped holiday schedule does not cover: without it an
+    evening might be a holiday, and an API window would invent a listing.
+    """
+
+    def __init__(self, listing: date, ready_at: datetime) -> None:
+        super().__init__(f"the listing of {listing} is not confirmed before {ready_at:%Y-%m-%d %H:%M} UTC")
+        self.listing = listing
+        self.ready_at = ready_at
+
+
 class DigestBuilder:
-    def __init__(self, core: Core, clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(self, core: Core) -> None:
         self.core = core
-        self.clock = clock or (lambda: datetime.now(UTC))  # the real time, for what arXiv's feed shows now
+        self.clock = core.clock
         # A thousand subscriptions firing at 08:00 must cause one RSS request, not a thousand,
         # and one load and one match per topic: a listing day never changes once fetched.
         self._fetch_lock = asyncio.Lock()
@@ -48,10 +69,14 @@ class DigestBuilder:
                 categories.update(topic.categories)
         return categories | await self.core.personal.categories()
 
-    async def latest_day(self, categories: Iterable[str], now: datetime | None = None) -> DayPapers:
-        """The latest announcement day for ``categories``, fetched at most once per day."""
+    async def latest_day(self, categories: Iterable[str], as_of: datetime | None = None) -> DayPapers:
+        """The latest listing announced by ``as_of`` (default: now), fetched at most once per day.
+
+        ``as_of`` is a scheduled run's moment, so a catch-up sends the listing that run
+        would have sent. Raises :class:`ListingPending` rather than guess.
+        """
         wanted = set(categories)
-        expected = listing_day_for(now or datetime.now(UTC))
+        expected = listing_day_for(as_of or self.clock())
         key = (expected, frozenset(wanted))
         if key in self._days:
             return self._days[key]
@@ -60,21 +85,33 @@ class DigestBuilder:
             if cached is not None:
                 return self._remember(key, cached)
             union = wanted | await self.subscribed_categories()
-            fetched = await self.core.source.todays_papers(sorted(union), today=expected)
-            if fetched.day == expected:
-                await self.core.store.papers.save_day(sorted(union), fetched)
-            elif fetched.day > expected or not rss_has(expected, self.clock()):
-                # Catching up after the feed moved on, or reading before arXiv rebuilt it
-                # (hours after the 20:00 ET announcement): ask the API for the listing, once.
-                fetched = await self.past_days(union, expected, 1)
-                await self.core.store.papers.save_day(sorted(union), fetched)
-            else:
-                # The rebuilt feed still shows an older listing: nothing was announced (a holiday).
-                log.info("no listing for the expected day", extra={"expected": str(expected), "feed_day": str(fetched.day)})
-                fetched = DayPapers(day=expected, papers=[], no_announcement=True)
-                await self.core.store.papers.save_day(sorted(union), fetched)
+            fetched = await self._announced(union, expected)
+            await self.core.store.papers.save_day(sorted(union), fetched)
         return self._remember(key, DayPapers(fetched.day, [p for p in fetched.papers if wanted & set(p.categories)],
                                              fetched.no_announcement))
+
+    async def _announced(self, categories: set[str], expected: date) -> DayPapers:
+        """``expected``'s listing, only once arXiv has announced it; the result is stored for good.
+
+        - The feed shows ``expected``: that is the listing.
+        - The feed, rebuilt after the announcement, still shows an older day: arXiv
+          announced nothing (an unplanned holiday).
+        - The feed has moved past ``expected`` (a catch-up): the API has that listing.
+        - The feed is not rebuilt yet (20:00 ET to about 06:00 UTC): the API has the
+          listing if arXiv's published schedule says it was announced; otherwise wait.
+        """
+        now = self.clock()
+        if not rss_has(expected, now):
+            if not schedule_known(expected):
+                raise ListingPending(expected, rss_ready_at(expected))
+            return await self.past_days(categories, expected, 1)
+        feed = await self.core.source.announcement(sorted(categories))
+        if feed.day is None or feed.day == expected:
+            return await self.core.source.enrich(expected, feed.papers)
+        if feed.day > expected:
+            return await self.past_days(categories, expected, 1)
+        log.info("no listing for the expected day", extra={"expected": str(expected), "feed_day": str(feed.day)})
+        return DayPapers(day=expected, papers=[], no_announcement=True)
 
     def _remember(self, key: tuple[date, frozenset[str]], day: DayPapers) -> DayPapers:
         if len(self._days) > 64:
@@ -100,14 +137,16 @@ class DigestBuilder:
 
     async def build(
         self, topic: Topic, language: str, *, day: date | None = None, days: int = 1, limit: int = 20,
-        include_all: bool = False, progress: Progress | None = None, now: datetime | None = None,
+        include_all: bool = False, progress: Progress | None = None,
     ) -> Digest:
         if day is None and days == 1:
-            day_papers = await self.latest_day(topic.categories, now)
-        elif day is not None and not is_listing_day(day):
+            day_papers = await self.latest_day(topic.categories)
+        elif day is not None and days == 1 and not is_listing_day(day):
             day_papers = DayPapers(day=day, papers=[], no_announcement=True)
         else:
-            day_papers = await self.past_days(topic.categories, day or listing_day_for(now or datetime.now(UTC)), days)
+            # Several listings ending on a day without one: the listings up to that day.
+            end = day or listing_day_for(self.clock())
+            day_papers = await self.past_days(topic.categories, end if is_listing_day(end) else previous_listing(end), days)
         if day_papers.no_announcement:
             return Digest(topic, day_papers.day, language, (), no_announcement=True, days=days)
         matched = self.select(topic, day_papers) if days == 1 and day is None else select(topic, day_papers.papers)

@@ -32,6 +32,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "No new papers announced today: arXiv does not announce on weekends and holidays.",
         "zh": "今天 arXiv 没有发布新论文（周末和节假日不发布）。",
     },
+    "listing_pending": {
+        "en": "arXiv's listing of {day} is announced but not confirmed yet; it will be here after {at} UTC.",
+        "zh": "arXiv {day} 的列表已发布但尚未确认，{at} (UTC) 之后可以查看。",
+    },
     "digest_more": {
         "en": "…and {n} more. Send /digest {topic} all to see every paper.",
         "zh": "……还有 {n} 篇。发送 /digest {topic} all 查看全部。",

@@ -25,6 +25,7 @@ from apscheduler.triggers.date import DateTrigger
 from bot.arxiv_calendar import listing_day_for
 from bot.arxiv_source import ArxivError
 from bot.delivery import Delivery, Outcome
+from bot.digest import ListingPending
 from bot.models import ChatRef
 from bot.store.chats import Subscription
 from bot.store.filters import UserDigest
@@ -35,7 +36,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
 RETRY_AFTER = timedelta(minutes=15)
 
 
@@ -71,9 +71,9 @@ class Schedule:
 
 
 class DigestScheduler:
-    def __init__(self, core: Core, clock: Clock | None = None) -> None:
+    def __init__(self, core: Core) -> None:
         self.core = core
-        self.clock = clock or (lambda: datetime.now(UTC))
+        self.clock = core.clock
         self.delivery = core.delivery or Delivery(core)
         core.delivery = self.delivery
         grace = int(core.settings.catchup_grace_hours * 3600)
@@ -219,6 +219,15 @@ class DigestScheduler:
         the retry resume, not repeat); an arXiv outage past it is told to the chat once."""
         try:
             outcome = await run
+        except ListingPending as exc:
+            # Not a failure: the listing is announced but not confirmed; run again once the feed is rebuilt.
+            log.info("listing not confirmed yet", extra={"target": target, "ready_at": exc.ready_at.isoformat()})
+            if exc.ready_at - scheduled <= self.grace:
+                func, args = retry
+                self.scheduler.add_job(func, DateTrigger(max(exc.ready_at, self.clock())), args=args,
+                                       kwargs={"scheduled": scheduled}, id=f"retry:{target}", replace_existing=True)
+                return "retry_scheduled"
+            return "pending"
         except Exception as exc:
             arxiv_down = isinstance(exc, ArxivError)
             if arxiv_down:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
+from bot.arxiv_calendar import listing_day_for
 from bot.arxiv_source import ArxivError
 from bot.commands import Command, Param, UsageError, command
 from bot.core import Core
+from bot.digest import ListingPending
+from bot.i18n import t
 from bot.personal import PERSONAL_TOPIC, personal_topic
 from bot.replies import Digest, Error, Replies, Reply
 from handlers.common import resolve_topic, say
@@ -30,7 +33,7 @@ async def digest(core: Core, cmd: Command) -> Reply:
         if arg.lower() == "all":
             include_all = True
         elif _looks_like_date(arg):
-            day = _parse_date(arg, language)
+            day = _parse_date(arg, language, listing_day_for(core.clock()))
         else:
             names.append(arg)
     if len(names) > 1:
@@ -53,6 +56,8 @@ async def digest(core: Core, cmd: Command) -> Reply:
         except ArxivError as exc:
             return Error(say(language, f"arXiv is not answering right now ({exc}). Please try again later.",
                              f"arXiv 暂时无法访问（{exc}），请稍后再试。"))
+        except ListingPending as exc:
+            return Error(_pending(language, exc))
     return digests[0] if len(digests) == 1 else Replies(tuple(digests))
 
 
@@ -67,6 +72,8 @@ async def _personal(core: Core, cmd: Command, language: str, limit: int, include
     except ArxivError as exc:
         return Error(say(language, f"arXiv is not answering right now ({exc}). Please try again later.",
                          f"arXiv 暂时无法访问（{exc}），请稍后再试。"))
+    except ListingPending as exc:
+        return Error(_pending(language, exc))
     topic = personal_topic(language, categories)
     if day.no_announcement:
         return Digest(topic, day.day, language, (), no_announcement=True)
@@ -80,11 +87,16 @@ def _looks_like_date(text: str) -> bool:
     return len(text) == 10 and text[4] == "-" and text[7] == "-"
 
 
-def _parse_date(text: str, language: str) -> date:
+def _pending(language: str, exc: ListingPending) -> str:
+    return t(language, "listing_pending", day=exc.listing.isoformat(), at=f"{exc.ready_at:%H:%M}")
+
+
+def _parse_date(text: str, language: str, latest: date) -> date:
+    """A listing date up to ``latest``, arXiv's current listing (its day is US Eastern, not the server's)."""
     try:
         value = date.fromisoformat(text)
     except ValueError:
         raise UsageError(say(language, f"'{text}' is not a date; use YYYY-MM-DD.", f"'{text}' 不是日期，请用 YYYY-MM-DD。")) from None
-    if value < date(1991, 8, 1) or value > date.today():
+    if value < date(1991, 8, 1) or value > latest:
         raise UsageError(say(language, "That date has no arXiv listing.", "该日期没有 arXiv 列表。"))
     return value

@@ -1,7 +1,12 @@
-"""Shared fixtures: a fake arXiv on 127.0.0.1, settings pointing at it, a core, and a console bot.
+"""Shared fixtures: a set clock, a fake arXiv on 127.0.0.1, settings pointing at it, a core, and a console bot.
 
 The ``bot`` fixture is errbot's testbot idea: send a command line through the real
 console adapter and dispatcher, get back the reply and its rendered text.
+
+Time: every core built here reads the ``clock`` fixture, set to :data:`NOW`, and the
+fake arXiv announces that moment's listing, so no test depends on the day it runs.
+A test that moves time sets the clock; subprocesses are pinned with libfaketime
+(:func:`tests.e2e.pinned_clock_env`).
 """
 
 from __future__ import annotations
@@ -21,8 +26,10 @@ from bot.config import Settings
 from bot.core import Core
 from bot.models import ChatRef
 from bot.render.plain import render
+from bot.scheduler import DigestScheduler
 from bot.replies import Reply
 from tests.fakes.arxiv import FakeArxiv
+from tests.fakes.clock import ManualClock
 
 # The five papers of the two reference digests, all cs.CV.
 REFERENCE_IDS = ("2407.03204", "2407.02165", "2407.21047", "2407.21002", "2407.19593")
@@ -37,13 +44,23 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
 
 
+# A Friday noon (UTC): the listing of 2026-11-20 was announced on Thursday evening and its feed is rebuilt.
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+
+
 def today_listing() -> date:
-    return listing_day_for(datetime.now(UTC))
+    """The listing current at :data:`NOW`: what the fake arXiv announces and every core expects."""
+    return listing_day_for(NOW)
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(NOW)
 
 
 @pytest.fixture
 async def arxiv() -> AsyncIterator[FakeArxiv]:
-    """A fake arXiv whose current listing (RSS) is today's and announces every cs.CV/cs.GR paper it holds."""
+    """A fake arXiv whose current listing (RSS) is :data:`NOW`'s and announces every cs.CV/cs.GR paper it holds."""
     fake = FakeArxiv()
     await fake.start()
     fake.day = today_listing()
@@ -68,11 +85,23 @@ def make_settings(arxiv: FakeArxiv, tmp_path: Path, **overrides: Any) -> Setting
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
-async def core_with(adapter: Adapter, arxiv: FakeArxiv, tmp_path: Path, **overrides: Any) -> Core:
-    """A core on the fake arXiv that delivers through ``adapter`` (close it yourself)."""
-    core = await Core.create(make_settings(arxiv, tmp_path, **overrides))
+async def core_with(adapter: Adapter, arxiv: FakeArxiv, tmp_path: Path, clock: ManualClock | None = None,
+                    **overrides: Any) -> Core:
+    """A core on the fake arXiv that delivers through ``adapter``, reading ``clock`` (default: :data:`NOW`).
+
+    Close it yourself.
+    """
+    core = await Core.create(make_settings(arxiv, tmp_path, **overrides), clock or ManualClock(NOW))
     core.adapters[adapter.name] = adapter
     return core
+
+
+def scheduler_at(core: Core, moment: datetime) -> DigestScheduler:
+    """A scheduler on ``core``, with the core's clock set to ``moment``."""
+    clock = core.clock
+    assert isinstance(clock, ManualClock), "build the core with a ManualClock (core_with does)"
+    clock.set(moment)
+    return DigestScheduler(core)
 
 
 @pytest.fixture
@@ -81,8 +110,8 @@ def settings(arxiv: FakeArxiv, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-async def core(settings: Settings) -> AsyncIterator[Core]:
-    async with await Core.create(settings) as c:
+async def core(settings: Settings, clock: ManualClock) -> AsyncIterator[Core]:
+    async with await Core.create(settings, clock) as c:
         yield c
 
 

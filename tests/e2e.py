@@ -7,13 +7,17 @@ nobody reads could fill up and block it.
 
 from __future__ import annotations
 
+import glob
 import os
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
+
+from tests.conftest import NOW
 
 ROOT = Path(__file__).resolve().parent.parent
 # Names a developer's shell may carry that must not leak into the bot under test.
@@ -21,11 +25,34 @@ _SCRUB = ("PAPERBOT_", "TELEGRAM_", "DISCORD_", "GEMINI_", "GOOGLE_", "OPENAI_",
           "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
 
 
-def scrubbed_env(**settings: str) -> dict[str, str]:
-    """This process's environment without real settings or secrets, plus ``settings``."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(_SCRUB)}
+def pinned_clock_env(start: datetime) -> dict[str, str]:
+    """Environment that starts a child's wall clock at ``start`` (libfaketime); it then runs forward.
+
+    The bot in a subprocess reads the real clock like any deployment; libfaketime moves
+    that clock from outside, so the child's "today" is the tests' :data:`NOW` on any
+    date. Monotonic time is left alone: timeouts and rate limits stay real.
+    """
+    libraries = sorted(glob.glob("/usr/lib/*/faketime/libfaketime.so.1") + glob.glob("/usr/lib/faketime/libfaketime.so.1"))
+    if not libraries:
+        raise RuntimeError("libfaketime is missing: install the Debian package faketime (scripts/test does)")
+    return {
+        "LD_PRELOAD": libraries[0],
+        "FAKETIME": "@" + start.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"),
+        "FAKETIME_DONT_FAKE_MONOTONIC": "1",
+        "FAKETIME_DONT_RESET": "1",
+        "TZ": "UTC",
+    }
+
+
+def scrubbed_env(start: datetime | None = None, **settings: str) -> dict[str, str]:
+    """This process's environment without real settings or secrets, plus ``settings``.
+
+    The child's clock starts at ``start`` (default: the tests' :data:`NOW`).
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith(_SCRUB) and not k.startswith("FAKETIME")}
     env.update(NO_PROXY="127.0.0.1,localhost", no_proxy="127.0.0.1,localhost", PYTHONPATH=str(ROOT),
                PYTHONUNBUFFERED="1")
+    env.update(pinned_clock_env(start or NOW))
     env.update(settings)
     return env
 

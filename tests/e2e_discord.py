@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from bot.arxiv_calendar import listing_day_for
+from tests.conftest import today_listing
 from bot.models import Paper, Topic
 from bot.replies import Digest, DigestEntry, Summary
 from bot.summarizer.schema import BriefSummary, Conclusion, FullSummary, SummaryResult
@@ -101,7 +101,7 @@ class Fakes:
 def running_fakes() -> Iterator[Fakes]:
     """A fake Discord and a fake arXiv (announcing today's listing), each serving from its own thread."""
     discord_fake, arxiv_fake = FakeDiscord(token=TOKEN), FakeArxiv()
-    arxiv_fake.day = listing_day_for(datetime.now(UTC))
+    arxiv_fake.day = today_listing()
     discord_thread, arxiv_thread = ThreadedFake(discord_fake), ThreadedFake(arxiv_fake)
     with discord_thread, arxiv_thread:
         yield Fakes(discord_fake, discord_thread, arxiv_fake)

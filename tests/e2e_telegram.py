@@ -18,7 +18,9 @@ from pydantic import SecretStr
 from bot.adapters.telegram import TelegramAdapter
 from bot.config import Settings
 from bot.core import Core
+from tests.conftest import NOW
 from tests.e2e import BotProcess, scrubbed_env
+from tests.fakes.clock import ManualClock
 from tests.fakes.telegram import FakeTelegram, Sent
 
 TOKEN = "123:ABC"
@@ -38,7 +40,7 @@ async def running_adapter(settings: Settings, *, private_interval: float = 1.0) 
     await fake.start()
     settings = settings.model_copy(update={"telegram_bot_token": SecretStr(TOKEN), "telegram_api_url": fake.url})
     try:
-        async with await Core.create(settings) as core:
+        async with await Core.create(settings, ManualClock(NOW)) as core:
             adapter = TelegramAdapter(settings, private_interval=private_interval)
             await adapter.start(core)
             core.adapters[adapter.name] = adapter

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.arxiv_calendar import listing_day_for
+from tests.conftest import NOW, today_listing
+from tests.e2e import pinned_clock_env
 from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.base import ThreadedFake
 
@@ -21,7 +22,7 @@ from tests.fakes.base import ThreadedFake
 def arxiv_url() -> Iterator[str]:
     fake = FakeArxiv()
     with ThreadedFake(fake) as served:
-        served.day = listing_day_for(datetime.now(UTC))
+        served.day = today_listing()
         yield served.url
 
 
@@ -37,6 +38,7 @@ def paperbot(args: list[str], arxiv_url: str, tmp_path: Path, stdin: str | None 
         "PAPERBOT_LANGUAGE": "en",
         "NO_PROXY": "127.0.0.1,localhost",
         "COLUMNS": "200",
+        **pinned_clock_env(NOW),
         **extra_env,
     })
     return subprocess.run([sys.executable, "-m", "bot", *args], cwd=tmp_path, env=env, input=stdin,

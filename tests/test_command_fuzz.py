@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from bot.arxiv_calendar import listing_day_for
+from tests.conftest import NOW, today_listing
+from tests.fakes.clock import ManualClock
 import handlers  # noqa: F401  (fills the registry before strategies are built)
 from bot.commands import REGISTRY
 from bot.core import Core
@@ -37,10 +38,10 @@ ARGS = st.lists(st.one_of(WORDS, st.text(max_size=30)), max_size=6).map(" ".join
 def harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[asyncio.AbstractEventLoop, Core]]:
     fake = FakeArxiv()
     with ThreadedFake(fake) as served:
-        served.day = listing_day_for(datetime.now(UTC))
+        served.day = today_listing()
         loop = asyncio.new_event_loop()
         path: Path = tmp_path_factory.mktemp("fuzz")
-        core = loop.run_until_complete(Core.create(make_settings(served, path)))
+        core = loop.run_until_complete(Core.create(make_settings(served, path), ManualClock(NOW)))
         try:
             yield loop, core
         finally:

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from bot.arxiv_calendar import listing_day_for
+from tests.conftest import NOW
 from bot.models import ChatRef
 from bot.store import Store
 from tests.e2e_telegram import TOKEN, start_paperbot
@@ -47,7 +48,7 @@ def _texts(telegram: FakeTelegram, chat_id: int) -> list[str]:
 def test_restart_after_kill_9_finishes_the_fanout_without_duplicates(
         fakes: tuple[FakeTelegram, FakeArxiv], tmp_path: Path) -> None:
     telegram, arxiv = fakes
-    due = datetime.now(UTC) - timedelta(minutes=30)
+    due = NOW - timedelta(minutes=30)  # the bot's clock starts at NOW
     arxiv.day = listing_day_for(due)
     for chat_id in CHATS:
         telegram.channel(chat_id)

@@ -10,7 +10,7 @@ from bot.adapters.base import OnSent
 from bot.models import ChatRef
 from bot.replies import Reply
 from bot.scheduler import DigestScheduler
-from tests.conftest import core_with
+from tests.conftest import core_with, scheduler_at
 from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.recording import RecordingAdapter
 
@@ -42,7 +42,7 @@ async def test_network_error_mid_digest_is_retried_and_resumes_where_it_stopped(
     core = await core_with(adapter, arxiv, tmp_path)
     try:
         await core.store.subscriptions.upsert(ChatRef("console", "g", "group"), "virtual-humans", time(8), "UTC")
-        scheduler = DigestScheduler(core, clock=lambda: AT_8_UTC + timedelta(minutes=1))
+        scheduler = scheduler_at(core, AT_8_UTC + timedelta(minutes=1))
         assert await scheduler.run_subscription(1, scheduled=AT_8_UTC) == "retry_scheduled"
         job = scheduler.scheduler.get_job("retry:sub:1")
         assert job is not None and asyncio.iscoroutinefunction(job.func)  # APScheduler awaits it
@@ -59,7 +59,7 @@ async def test_two_runs_of_the_same_digest_at_once_send_it_once(arxiv: FakeArxiv
     core = await core_with(adapter, arxiv, tmp_path)
     try:
         await core.store.subscriptions.upsert(ChatRef("console", "g", "group"), "virtual-humans", time(8), "UTC")
-        scheduler = DigestScheduler(core, clock=lambda: AT_8_UTC + timedelta(minutes=1))
+        scheduler = scheduler_at(core, AT_8_UTC + timedelta(minutes=1))
         outcomes = await asyncio.gather(scheduler.run_subscription(1, scheduled=AT_8_UTC),
                                         scheduler.run_subscription(1, scheduled=AT_8_UTC))
         assert sorted(outcomes) == ["already_sent", "sent"]
@@ -75,7 +75,7 @@ async def test_a_new_subscription_never_inherits_a_removed_ones_digest(arxiv: Fa
     core = await core_with(adapter, arxiv, tmp_path)
     try:
         a = await core.store.subscriptions.upsert(ChatRef("console", "a", "group"), "virtual-humans", time(8), "UTC")
-        scheduler = DigestScheduler(core, clock=lambda: AT_8_UTC + timedelta(minutes=1))
+        scheduler = scheduler_at(core, AT_8_UTC + timedelta(minutes=1))
         assert await scheduler.run_subscription(a.id, scheduled=AT_8_UTC) == "sent"
         await core.store.subscriptions.remove(ChatRef("console", "a", "group"), None)
         b = await core.store.subscriptions.upsert(ChatRef("console", "b", "group"), "virtual-humans", time(8), "UTC")
@@ -92,12 +92,13 @@ async def test_reading_before_arxiv_rebuilt_its_feed_asks_the_api_instead_of_dec
     arxiv.day = LISTING - timedelta(days=1)
     moment = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
     core = await core_with(RecordingAdapter(), arxiv, tmp_path)
-    core.digests.clock = lambda: moment
+    core.clock.set(moment)  # type: ignore[attr-defined]
     try:
-        day = await core.digests.latest_day(["cs.CV"], now=moment)
+        day = await core.digests.latest_day(["cs.CV"])
         assert day.day == LISTING and not day.no_announcement
         assert any(r.path.startswith("/api/") and "submittedDate" in r.query.get("search_query", "")
                    for r in arxiv.requests)
+        assert not any(r.path.startswith("/rss/") for r in arxiv.requests)  # it cannot show the listing yet
     finally:
         await core.close()
 
@@ -106,10 +107,11 @@ async def test_a_rebuilt_feed_without_the_expected_listing_means_a_holiday(arxiv
     arxiv.day = LISTING - timedelta(days=1)  # the feed, rebuilt on the 20th, still shows the 19th
     moment = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
     core = await core_with(RecordingAdapter(), arxiv, tmp_path)
-    core.digests.clock = lambda: moment
+    core.clock.set(moment)  # type: ignore[attr-defined]
     try:
-        day = await core.digests.latest_day(["cs.CV"], now=moment)
+        day = await core.digests.latest_day(["cs.CV"])
         assert day.day == LISTING and day.no_announcement
         assert not any("submittedDate" in r.query.get("search_query", "") for r in arxiv.requests)
+        assert arxiv.api_requests() == []  # the stale feed is not enriched: one RSS request in all
     finally:
         await core.close()

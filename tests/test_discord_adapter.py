@@ -17,7 +17,8 @@ from pydantic import SecretStr
 from bot.adapters.base import ChatUnavailable
 from bot.adapters.discord import DiscordAdapter, sync_commands
 from bot.adapters.discord_render import escape
-from bot.arxiv_calendar import listing_day_for
+from tests.conftest import NOW, today_listing
+from tests.fakes.clock import ManualClock
 from bot.config import ConfigError, Settings
 from bot.core import Core
 from bot.models import ChatRef
@@ -52,7 +53,7 @@ async def fake() -> AsyncIterator[FakeDiscord]:
 @pytest.fixture
 async def arxiv_fake() -> AsyncIterator[FakeArxiv]:
     server = FakeArxiv()
-    server.day = listing_day_for(datetime.now(UTC))
+    server.day = today_listing()
     await server.start()
     try:
         yield server
@@ -71,7 +72,7 @@ def discord_settings(fake: FakeDiscord, arxiv: FakeArxiv, tmp_path: Path) -> Set
 
 @pytest.fixture
 async def core(fake: FakeDiscord, arxiv_fake: FakeArxiv, tmp_path: Path) -> AsyncIterator[Core]:
-    async with await Core.create(discord_settings(fake, arxiv_fake, tmp_path)) as c:
+    async with await Core.create(discord_settings(fake, arxiv_fake, tmp_path), ManualClock(NOW)) as c:
         yield c
 
 
@@ -272,7 +273,7 @@ async def test_rejected_token_is_a_configuration_error(
 ) -> None:
     settings = discord_settings(fake, arxiv_fake, tmp_path).model_copy(
         update={"discord_bot_token": SecretStr("wrong-token")})
-    async with await Core.create(settings) as c:
+    async with await Core.create(settings, ManualClock(NOW)) as c:
         with pytest.raises(ConfigError, match="DISCORD_BOT_TOKEN"):
             await DiscordAdapter(settings).start(c)
     assert fake.identified == []

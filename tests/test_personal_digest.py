@@ -8,7 +8,7 @@ from pathlib import Path
 from bot.core import Core
 from bot.models import ChatRef
 from bot.scheduler import DigestScheduler
-from tests.conftest import core_with
+from tests.conftest import core_with, scheduler_at
 from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.recording import RecordingAdapter
 
@@ -36,14 +36,14 @@ async def test_personal_digest_follows_filters_and_mutes(arxiv: FakeArxiv, tmp_p
         await _as(core, "bo", '/filter mute "hand avatar"')
         await _as(core, "bo", "/mydigest on 11:30 UTC")
         await _as(core, "cy", "/filter add avatar")  # no /mydigest: nothing is sent
-        results = await DigestScheduler(core, clock=lambda: NOON).catch_up()
+        results = await scheduler_at(core, NOON).catch_up()
         assert results == {"user:console:ana": "sent", "user:console:bo": "sent"}
         ana = "\n".join(text for chat, _, text in adapter.sent if chat == "dm-ana")
         bo = "\n".join(text for chat, _, text in adapter.sent if chat == "dm-bo")
         assert "XHand" in ana and "Expressive Gaussian Human Avatars" not in ana
         assert "Expressive Gaussian Human Avatars" in bo and "XHand" not in bo  # muted: "hand avatar"
         assert not any(chat == "dm-cy" for chat, _, _ in adapter.sent)
-        again = await DigestScheduler(core, clock=lambda: NOON + timedelta(minutes=5)).catch_up()
+        again = await scheduler_at(core, NOON + timedelta(minutes=5)).catch_up()
         assert again == {}
     finally:
         await core.close()
@@ -55,7 +55,7 @@ async def test_channel_digest_ignores_personal_filters(arxiv: FakeArxiv, tmp_pat
         group = ChatRef("console", "group", "group")
         await core.store.subscriptions.upsert(group, "virtual-humans", time(11, 0), "UTC")
         await _as(core, "bo", '/filter mute "hand avatar"')
-        await DigestScheduler(core, clock=lambda: NOON).catch_up()
+        await scheduler_at(core, NOON).catch_up()
         text = "\n".join(t for chat, _, t in adapter.sent if chat == "group")
         assert "XHand" in text
     finally:

@@ -12,20 +12,12 @@ import pytest
 from bot.core import Core
 from bot.models import ChatRef
 from bot.scheduler import DigestScheduler, Schedule
-from tests.conftest import core_with
+from tests.conftest import core_with, scheduler_at
 from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.recording import Killed, RecordingAdapter
 
 LISTING = date(2026, 11, 20)  # a Friday: Thursday evening's announcement
 AT_8_UTC = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 def test_schedule_follows_dst_in_new_york() -> None:
@@ -69,7 +61,7 @@ async def test_missed_run_is_caught_up_once(arxiv: FakeArxiv, tmp_path: Path) ->
     core = await core_with(adapter, arxiv, tmp_path)
     try:
         [chat] = await _subscribe(core, 1)
-        scheduler = DigestScheduler(core, clock=Clock(AT_8_UTC + timedelta(hours=3)))
+        scheduler = scheduler_at(core, AT_8_UTC + timedelta(hours=3))
         await scheduler.rebuild()
         assert await scheduler.catch_up() == {"sub:1": "sent"}
         first = len(adapter.sent)
@@ -90,7 +82,7 @@ async def test_stale_run_is_skipped_with_a_log_line(arxiv: FakeArxiv, tmp_path: 
     core = await core_with(adapter, arxiv, tmp_path)
     try:
         await _subscribe(core, 1)
-        scheduler = DigestScheduler(core, clock=Clock(AT_8_UTC + timedelta(hours=13)))
+        scheduler = scheduler_at(core, AT_8_UTC + timedelta(hours=13))
         with caplog.at_level(logging.INFO):
             assert await scheduler.catch_up() == {}
         assert adapter.sent == []
@@ -104,7 +96,7 @@ async def test_restart_mid_fanout_finishes_without_duplicates(arxiv: FakeArxiv, 
     adapter = RecordingAdapter(crash_after=7)
     core = await core_with(adapter, arxiv, tmp_path)
     chats = await _subscribe(core, 6)
-    scheduler = DigestScheduler(core, clock=Clock(AT_8_UTC + timedelta(minutes=1)))
+    scheduler = scheduler_at(core, AT_8_UTC + timedelta(minutes=1))
     with pytest.raises(Killed):
         for sub in await core.store.subscriptions.all():
             await scheduler.run_subscription(sub.id, scheduled=AT_8_UTC)
@@ -114,7 +106,7 @@ async def test_restart_mid_fanout_finishes_without_duplicates(arxiv: FakeArxiv, 
     adapter.crash_after = None
     restarted = await core_with(adapter, arxiv, tmp_path)
     try:
-        results = await DigestScheduler(restarted, clock=Clock(AT_8_UTC + timedelta(minutes=5))).catch_up()
+        results = await scheduler_at(restarted, AT_8_UTC + timedelta(minutes=5)).catch_up()
         assert set(results.values()) <= {"sent"}
         per_chat = {c.chat_id: adapter.messages_for(c.chat_id) for c in chats}
         expected = max(len(v) for v in per_chat.values())
@@ -133,7 +125,7 @@ async def test_blocked_chat_is_paused_and_not_retried(arxiv: FakeArxiv, tmp_path
     core = await core_with(adapter, arxiv, tmp_path)
     try:
         await _subscribe(core, 2)
-        scheduler = DigestScheduler(core, clock=Clock(AT_8_UTC + timedelta(minutes=1)))
+        scheduler = scheduler_at(core, AT_8_UTC + timedelta(minutes=1))
         results = await scheduler.catch_up()
         assert results == {"sub:1": "unavailable", "sub:2": "sent"}
         sub = await core.store.subscriptions.get(1)
@@ -151,7 +143,7 @@ async def test_many_chats_cost_one_rss_request(arxiv: FakeArxiv, tmp_path: Path)
     core = await core_with(adapter, arxiv, tmp_path)
     try:
         await _subscribe(core, 40)
-        await DigestScheduler(core, clock=Clock(AT_8_UTC + timedelta(minutes=1))).catch_up()
+        await scheduler_at(core, AT_8_UTC + timedelta(minutes=1)).catch_up()
         assert len([r for r in arxiv.requests if r.path.startswith("/rss")]) == 1
         assert len({cid for cid, _, _ in adapter.sent}) == 40
     finally:
@@ -164,8 +156,8 @@ async def test_arxiv_outage_posts_no_empty_digest_and_warns_once_past_grace(arxi
     core = await core_with(adapter, arxiv, tmp_path, arxiv_retries=0)
     try:
         await _subscribe(core, 1)
-        clock = Clock(AT_8_UTC + timedelta(minutes=1))
-        scheduler = DigestScheduler(core, clock=clock)
+        scheduler = scheduler_at(core, AT_8_UTC + timedelta(minutes=1))
+        clock = core.clock
         arxiv.faults.extend(["503"] * 5)
         assert await scheduler.run_subscription(1, scheduled=AT_8_UTC) == "retry_scheduled"
         assert adapter.sent == []
@@ -183,7 +175,7 @@ async def test_subscription_changes_rebuild_jobs_without_restart(arxiv: FakeArxi
     adapter = RecordingAdapter()
     core = await core_with(adapter, arxiv, tmp_path)
     try:
-        scheduler = DigestScheduler(core, clock=Clock(AT_8_UTC))
+        scheduler = scheduler_at(core, AT_8_UTC)
         await scheduler.start(catch_up=False)
         chat = ChatRef("console", "g", "group")
         reply = await core.dispatcher.dispatch_line("/subscribe llm 06:45 Asia/Tokyo", user_id="u", chat=chat,
@@ -213,7 +205,7 @@ def test_default_days_are_the_runs_after_an_announcement(zone: str, at: time, da
 async def test_changing_the_chat_time_zone_moves_its_jobs_without_restart(arxiv: FakeArxiv, tmp_path: Path) -> None:
     core = await core_with(RecordingAdapter(), arxiv, tmp_path)
     try:
-        scheduler = DigestScheduler(core, clock=Clock(AT_8_UTC))
+        scheduler = scheduler_at(core, AT_8_UTC)
         await scheduler.start(catch_up=False)
         chat = ChatRef("console", "g", "group")
         await core.dispatcher.dispatch_line("/subscribe llm 07:30 UTC", user_id="u", chat=chat, can_admin=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.clock import Clock, system_clock
 from bot.store.chats import ChatStore, SubscriptionStore
 from bot.store.db import Database
 from bot.store.deliveries import DeliveryStore
@@ -25,8 +26,8 @@ class Store:
         self.summaries = SummaryStore(db)
 
     @classmethod
-    async def open(cls, path: str | Path) -> Store:
-        return cls(await Database.open(path))
+    async def open(cls, path: str | Path, clock: Clock = system_clock) -> Store:
+        return cls(await Database.open(path, clock))
 
     async def close(self) -> None:
         await self.db.close()

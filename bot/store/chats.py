@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, time
 
 from bot.models import ChatKind, ChatRef
-from bot.store.db import Database, utcnow
+from bot.store.db import Database
 
 WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # arXiv announces Sunday to Thursday at 20:00 US Eastern; the listings are dated Monday to Friday.
@@ -61,7 +61,7 @@ class ChatStore:
             """INSERT INTO chats (platform, chat_id, kind, title, created_at) VALUES (?, ?, ?, ?, ?)
                ON CONFLICT(platform, chat_id) DO UPDATE SET kind = excluded.kind,
                    title = COALESCE(excluded.title, chats.title)""",
-            (chat.platform, chat.chat_id, chat.kind, title, utcnow()),
+            (chat.platform, chat.chat_id, chat.kind, title, self.db.utcnow()),
         )
 
     async def settings(self, chat: ChatRef) -> ChatSettings:
@@ -90,7 +90,7 @@ class ChatStore:
 
     async def pause(self, platform: str, chat_id: str, reason: str) -> int:
         """Pause a chat and every subscription in it; returns how many subscriptions were paused."""
-        now = utcnow()
+        now = self.db.utcnow()
         async with self.db.write() as conn:
             await conn.execute(
                 "UPDATE chats SET paused_reason = ?, paused_at = ? WHERE platform = ? AND chat_id = ?",
@@ -165,7 +165,7 @@ class SubscriptionStore:
             await conn.execute(
                 """INSERT INTO chats (platform, chat_id, kind, created_at) VALUES (?, ?, ?, ?)
                    ON CONFLICT(platform, chat_id) DO UPDATE SET paused_reason = NULL, paused_at = NULL""",
-                (chat.platform, chat.chat_id, chat.kind, utcnow()),
+                (chat.platform, chat.chat_id, chat.kind, self.db.utcnow()),
             )
             await conn.execute(
                 """INSERT INTO subscriptions (platform, chat_id, thread_id, topic, at_time, timezone, weekdays,
@@ -175,7 +175,7 @@ class SubscriptionStore:
                        thread_id = excluded.thread_id, at_time = excluded.at_time, timezone = excluded.timezone,
                        weekdays = excluded.weekdays, paused_reason = NULL, paused_at = NULL""",
                 (chat.platform, chat.chat_id, chat.thread_id, topic, at_time.strftime("%H:%M"), timezone,
-                 format_weekdays(weekdays), created_by, utcnow()),
+                 format_weekdays(weekdays), created_by, self.db.utcnow()),
             )
         sub = await self.get_by_topic(chat, topic)
         assert sub is not None

@@ -14,12 +14,13 @@ import logging
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
 
+from bot.clock import Clock, system_clock
 from bot.store.migrations import MIGRATIONS, SCHEMA_VERSION
 
 log = logging.getLogger(__name__)
@@ -27,19 +28,21 @@ log = logging.getLogger(__name__)
 Params = Sequence[Any] | dict[str, Any]
 
 
-def utcnow() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
 class Database:
-    def __init__(self, writer: aiosqlite.Connection, reader: aiosqlite.Connection, path: str) -> None:
+    def __init__(self, writer: aiosqlite.Connection, reader: aiosqlite.Connection, path: str,
+                 clock: Clock = system_clock) -> None:
         self._writer = writer
         self._reader = reader
         self._lock = asyncio.Lock()
         self.path = path
+        self.clock = clock
+
+    def utcnow(self) -> str:
+        """The clock's "now" as stored in every ``*_at`` column (UTC, ISO 8601, seconds)."""
+        return self.clock().astimezone(UTC).isoformat(timespec="seconds")
 
     @classmethod
-    async def open(cls, path: str | Path) -> Database:
+    async def open(cls, path: str | Path, clock: Clock = system_clock) -> Database:
         path = str(path)
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -51,7 +54,7 @@ class Database:
         except BaseException:
             await writer.close()
             raise
-        return cls(writer, reader, path)
+        return cls(writer, reader, path, clock)
 
     async def close(self) -> None:
         if self._reader is not self._writer:
@@ -134,5 +137,5 @@ async def set_meta(db: Database, key: str, value: str) -> None:
     await db.execute(
         "INSERT INTO meta (key, value, updated_at) VALUES (?, ?, ?) "
         "ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-        (key, value, utcnow()),
+        (key, value, db.utcnow()),
     )

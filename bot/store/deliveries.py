@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from bot.store.db import Database, utcnow
+from bot.store.db import Database
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ class DeliveryStore:
             cursor = await conn.execute(
                 """INSERT OR IGNORE INTO digests (target, day, platform, chat_id, status, planned_at, language, more)
                    VALUES (?, ?, ?, ?, 'planned', ?, ?, ?)""",
-                (target, day.isoformat(), platform, chat_id, utcnow(), language, more),
+                (target, day.isoformat(), platform, chat_id, self.db.utcnow(), language, more),
             )
             if cursor.rowcount:
                 digest_id = cursor.lastrowid
@@ -76,13 +76,13 @@ class DeliveryStore:
     async def record_part(self, digest_id: int, part: int, message_ids: Sequence[str]) -> None:
         await self.db.execute(
             "INSERT OR REPLACE INTO sent_messages (digest_id, part, message_ids, sent_at) VALUES (?, ?, ?, ?)",
-            (digest_id, part, json.dumps(list(message_ids)), utcnow()),
+            (digest_id, part, json.dumps(list(message_ids)), self.db.utcnow()),
         )
 
     async def finish(self, digest_id: int, status: str, parts_total: int) -> None:
         await self.db.execute(
             "UPDATE digests SET status = ?, parts_total = ?, finished_at = ? WHERE id = ?",
-            (status, parts_total, utcnow(), digest_id),
+            (status, parts_total, self.db.utcnow(), digest_id),
         )
 
     async def count_messages(self) -> int:

@@ -8,7 +8,7 @@ from datetime import date, time
 
 from bot.models import ChatRef
 from bot.store.chats import DEFAULT_WEEKDAYS, format_weekdays, parse_weekdays
-from bot.store.db import Database, utcnow
+from bot.store.db import Database
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ class FilterStore:
         async with self.db.write() as conn:
             cursor = await conn.execute(
                 "INSERT OR IGNORE INTO user_filters (platform, user_id, kind, value, created_at) VALUES (?, ?, ?, ?, ?)",
-                (platform, user_id, kind, value, utcnow()),
+                (platform, user_id, kind, value, self.db.utcnow()),
             )
             return cursor.rowcount > 0
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
 from bot.models import DayPapers, Paper
-from bot.store.db import Database, utcnow
+from bot.store.db import Database
 
 
 class PaperStore:
@@ -24,7 +24,7 @@ class PaperStore:
             (
                 p.id, p.version, p.title, json.dumps(list(p.authors), ensure_ascii=False), p.abstract,
                 p.comment, json.dumps(list(p.categories)), p.primary_category,
-                _iso(p.published), _iso(p.updated), p.license, utcnow(),
+                _iso(p.published), _iso(p.updated), p.license, self.db.utcnow(),
             )
             for p in papers
         ]
@@ -73,7 +73,7 @@ class PaperStore:
             )
             await conn.execute(
                 "INSERT OR REPLACE INTO fetches (day, categories, no_announcement, fetched_at) VALUES (?, ?, ?, ?)",
-                (day, key, int(day_papers.no_announcement), utcnow()),
+                (day, key, int(day_papers.no_announcement), self.db.utcnow()),
             )
 
     async def load_day(self, categories: Sequence[str], day: date) -> DayPapers | None:

@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from bot.store.db import Database, utcnow
+from bot.store.db import Database
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,7 @@ class SummaryStore:
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             (key.paper_id, key.version, key.language, key.kind, key.model, key.prompt_version,
-             content, source, note, utcnow()),
+             content, source, note, self.db.utcnow()),
         )
 
     async def record_call(
@@ -76,12 +76,12 @@ class SummaryStore:
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             (paper_id, kind, language, model, tokens_in, tokens_out, latency_ms, outcome,
-             (error or None) and error[:500], utcnow()),
+             (error or None) and error[:500], self.db.utcnow()),
         )
 
     async def calls_today(self, now: datetime | None = None) -> int:
         """Model requests made since midnight UTC: what the daily budget counts."""
-        start, end = utc_day(now)
+        start, end = utc_day(now or self.db.clock())
         row = await self.db.fetchone(
             "SELECT COUNT(*) FROM llm_calls WHERE created_at >= ? AND created_at < ?",
             (start.isoformat(timespec="seconds"), end.isoformat(timespec="seconds")),
@@ -117,8 +117,8 @@ class SummaryStore:
         return result
 
 
-def utc_day(now: datetime | None = None) -> tuple[datetime, datetime]:
-    now = (now or datetime.now(UTC)).astimezone(UTC)
+def utc_day(now: datetime) -> tuple[datetime, datetime]:
+    now = now.astimezone(UTC)
     start = now.replace(hour=0, minute=0, second=0, microsecond=0)
     return start, start + timedelta(days=1)
 

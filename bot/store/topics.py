@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from bot.models import Topic
-from bot.store.db import Database, utcnow
+from bot.store.db import Database
 
 
 class TopicStore:
@@ -19,7 +19,7 @@ class TopicStore:
                ON CONFLICT(name, owner) DO UPDATE SET title = excluded.title, description = excluded.description,
                    categories = excluded.categories, expression = excluded.expression""",
             (topic.name, topic.owner or "", topic.title, topic.description, json.dumps(list(topic.categories)),
-             topic.expression, utcnow()),
+             topic.expression, self.db.utcnow()),
         )
 
     async def delete(self, name: str, owner: str | None) -> bool:

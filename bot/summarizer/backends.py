@@ -10,16 +10,15 @@ the service can decide between waiting, retrying and falling back.
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import logging
 import re
-import time
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from pydantic import BaseModel
 
 from bot.config import Settings
+from bot.http_dates import http_date_delay
 
 log = logging.getLogger(__name__)
 
@@ -214,8 +213,7 @@ def parse_retry_after(headers: Any) -> float | None:
     try:
         return max(0.0, float(value))
     except ValueError:
-        parsed = email.utils.parsedate_to_datetime(value) if value else None
-        return max(0.0, parsed.timestamp() - time.time()) if parsed else None
+        return http_date_delay(value, headers.get("date"))
 
 
 class OpenAIBackend:

@@ -32,6 +32,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+from bot.clock import Clock
 from bot.config import Settings
 from bot.models import Paper
 from bot.store import Store
@@ -75,9 +76,10 @@ class Summarizer:
     def __init__(
         self, settings: Settings, store: Store, pdfs: PdfFetcher | None, *, backend: object = _UNSET,
         rate_limit_retries: int = 2, max_rate_limit_wait: float = 60.0, pdf_timeout: float | None = None,
-        pdf_limits: WorkerLimits | None = None,
+        pdf_limits: WorkerLimits | None = None, clock: Clock | None = None,
     ) -> None:
         self._settings = settings
+        self._clock: Clock = clock or store.db.clock
         self._summaries: SummaryStore = store.summaries
         self._backend: ModelBackend | None = make_backend(settings) if backend is _UNSET else backend  # type: ignore[assignment]
         self.model = self._backend.model if self._backend else "extractive"
@@ -183,7 +185,7 @@ class Summarizer:
         key = SummaryKey(paper.id, paper.version, language, kind, self.model, PROMPT_VERSION)
         for stored_kind in (("brief", "full") if kind == "brief" else ("full",)):
             row = await self._summaries.get(key.with_kind(stored_kind))
-            if row is None or (kind == "full" and _stale_abstract_only(row)):
+            if row is None or (kind == "full" and _stale_abstract_only(row, self._clock())):
                 continue
             model = FullSummary if stored_kind == "full" else BriefSummary
             try:
@@ -317,7 +319,7 @@ class Summarizer:
         async with self._budget_lock:
             used = await self._summaries.calls_today()
             if used + self._reserved >= self._settings.llm_daily_budget:
-                raise BudgetExhausted(utc_day()[1])
+                raise BudgetExhausted(utc_day(self._clock())[1])
             self._reserved += 1
 
     async def _budget_left(self) -> int:
@@ -343,7 +345,7 @@ class Summarizer:
 
     def _out_of_budget(self, paper: Paper, kind: Kind, language: str) -> SummaryResult:
         if kind == "full":
-            raise BudgetExhausted(utc_day()[1])
+            raise BudgetExhausted(utc_day(self._clock())[1])
         return self._extractive(paper, kind, language, "budget")
 
     def _fallback(self, paper: Paper, kind: Kind, language: str, reason: FallbackReason) -> SummaryResult:
@@ -396,9 +398,9 @@ def _as_brief(result: SummaryResult) -> SummaryResult:
     return replace(result, kind="brief", content=content, note=None)
 
 
-def _stale_abstract_only(row: StoredSummary) -> bool:
+def _stale_abstract_only(row: StoredSummary, now: datetime) -> bool:
     created = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
-    return row.source == "abstract" and row.note is not None and datetime.now(UTC) - created > _RETRY_PDF_AFTER
+    return row.source == "abstract" and row.note is not None and now - created > _RETRY_PDF_AFTER
 
 
 def _ms(started: float) -> int:
