@@ -81,6 +81,17 @@ class Settings(BaseSettings):
     llm_daily_budget: int = Field(500, ge=0, validation_alias=_env("PAPERBOT_LLM_DAILY_BUDGET"))
     pdf_max_bytes: int = Field(40_000_000, ge=1, validation_alias=_env("PAPERBOT_PDF_MAX_BYTES"))
 
+    # Limits and safety (README "Limits and safety"): one member cannot drain the shared budget or flood a chat.
+    quota_user_model_calls: int = Field(30, ge=0, validation_alias=_env("PAPERBOT_QUOTA_USER_MODEL_CALLS"))
+    quota_admin_model_calls: int = Field(100, ge=0, validation_alias=_env("PAPERBOT_QUOTA_ADMIN_MODEL_CALLS"))
+    quota_chat_model_calls: int = Field(150, ge=0, validation_alias=_env("PAPERBOT_QUOTA_CHAT_MODEL_CALLS"))
+    digest_all_max_papers: int = Field(50, ge=1, le=500, validation_alias=_env("PAPERBOT_DIGEST_ALL_MAX_PAPERS"))
+    max_topics_per_chat: int = Field(50, ge=0, validation_alias=_env("PAPERBOT_MAX_TOPICS_PER_CHAT"))
+    max_topics_per_user: int = Field(100, ge=0, validation_alias=_env("PAPERBOT_MAX_TOPICS_PER_USER"))
+    max_subscriptions_per_chat: int = Field(20, ge=0, validation_alias=_env("PAPERBOT_MAX_SUBSCRIPTIONS_PER_CHAT"))
+    max_subscriptions_per_user: int = Field(50, ge=0, validation_alias=_env("PAPERBOT_MAX_SUBSCRIPTIONS_PER_USER"))
+    max_filters_per_user: int = Field(50, ge=0, validation_alias=_env("PAPERBOT_MAX_FILTERS_PER_USER"))
+
     @field_validator(
         "arxiv_api_url", "arxiv_rss_url", "arxiv_pdf_url", "telegram_api_url", "discord_api_url",
         "gemini_base_url", "openai_base_url", "telegram_webhook_url",

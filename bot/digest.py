@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
@@ -33,6 +33,8 @@ if TYPE_CHECKING:
     from bot.core import Core
 
 log = logging.getLogger(__name__)
+
+Chooser = Callable[[list[Paper]], Awaitable[list[Paper]]]
 
 
 class ListingPending(Exception):
@@ -137,8 +139,9 @@ class DigestBuilder:
 
     async def build(
         self, topic: Topic, language: str, *, day: date | None = None, days: int = 1, limit: int = 20,
-        include_all: bool = False, progress: Progress | None = None,
+        include_all: bool = False, progress: Progress | None = None, choose: Chooser | None = None,
     ) -> Digest:
+        """``choose`` (the handler's quota and paging) picks the papers to summarize from the ranked matches."""
         if day is None and days == 1:
             day_papers = await self.latest_day(topic.categories)
         elif day is not None and days == 1 and not is_listing_day(day):
@@ -150,7 +153,7 @@ class DigestBuilder:
         if day_papers.no_announcement:
             return Digest(topic, day_papers.day, language, (), no_announcement=True, days=days)
         matched = self.select(topic, day_papers) if days == 1 and day is None else select(topic, day_papers.papers)
-        chosen = matched if include_all else matched[:limit]
+        chosen = await choose(matched) if choose else matched if include_all else matched[:limit]
         entries = await self.entries(chosen, language, progress)
         return Digest(topic, day_papers.day, language, entries, more=len(matched) - len(chosen), days=days)
 

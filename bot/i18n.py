@@ -65,6 +65,56 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Figures are not reposted: this paper's license does not allow it. See the PDF.",
         "zh": "该论文的许可证不允许转载图片，请查看 PDF。",
     },
+    # Limits and safety: quotas, caps and paging
+    "quota_user": {
+        "en": "You have used today's quota of {limit} model summaries. It renews at 00:00 UTC (in {hours} h); "
+              "summaries already made still show. Nothing was spent.",
+        "zh": "你今天的 {limit} 次模型解读额度已用完，将于 00:00 UTC（{hours} 小时后）重置；已生成的解读仍可查看。本次未消耗额度。",
+    },
+    "quota_chat": {
+        "en": "This chat has used today's quota of {limit} model summaries. It renews at 00:00 UTC (in {hours} h); "
+              "summaries already made still show. Nothing was spent.",
+        "zh": "本群今天的 {limit} 次模型解读额度已用完，将于 00:00 UTC（{hours} 小时后）重置；已生成的解读仍可查看。本次未消耗额度。",
+    },
+    "quota_digest_capped": {
+        "en": "…and {n} more not shown: today's quota of model summaries is used up. It renews at 00:00 UTC.",
+        "zh": "……还有 {n} 篇未显示：今天的模型解读额度已用完，将于 00:00 UTC 重置。",
+    },
+    "digest_all_page": {
+        "en": "Papers {first}–{last} of {total}; a digest shows at most {max}. "
+              "Send /digest {topic} all {next} for the next ones.",
+        "zh": "第 {first}–{last} 篇，共 {total} 篇；每次最多显示 {max} 篇。发送 /digest {topic} all {next} 查看后续。",
+    },
+    "digest_all_last": {"en": "Papers {first}–{last} of {total}.", "zh": "第 {first}–{last} 篇，共 {total} 篇。"},
+    "limit_filters_user": {
+        "en": "You already have {limit} filters, the most one person may keep. Remove one with /filter remove first.",
+        "zh": "你已有 {limit} 个过滤器，已达上限。请先用 /filter remove 删除一些。",
+    },
+    "limit_topics_chat": {
+        "en": "This chat already has {limit} topics of its own, the most allowed. Remove one with /topic remove first.",
+        "zh": "本群已有 {limit} 个自定义主题，已达上限。请先用 /topic remove 删除一些。",
+    },
+    "limit_topics_user": {
+        "en": "You have already defined {limit} topics, the most one person may. Remove one with /topic remove first.",
+        "zh": "你已定义 {limit} 个主题，已达上限。请先用 /topic remove 删除一些。",
+    },
+    "limit_subscriptions_chat": {
+        "en": "This chat already has {limit} subscriptions, the most allowed. Remove one with /unsubscribe first.",
+        "zh": "本群已有 {limit} 个订阅，已达上限。请先用 /unsubscribe 取消一些。",
+    },
+    "limit_subscriptions_user": {
+        "en": "You have already set up {limit} subscriptions, the most one person may. Remove one with /unsubscribe first.",
+        "zh": "你已设置 {limit} 个订阅，已达上限。请先用 /unsubscribe 取消一些。",
+    },
+    "list_page": {
+        "en": "Page {page} of {pages} ({total} in all). Send /{command} {next} for the next page.",
+        "zh": "第 {page}/{pages} 页（共 {total} 项）。发送 /{command} {next} 查看下一页。",
+    },
+    "list_page_last": {"en": "Page {page} of {pages} ({total} in all).", "zh": "第 {page}/{pages} 页（共 {total} 项）。"},
+    "page_out_of_range": {
+        "en": "There is no page {page}: pages go from 1 to {pages}.",
+        "zh": "没有第 {page} 页：页码为 1 到 {pages}。",
+    },
 }
 
 

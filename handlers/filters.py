@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from bot.commands import Command, Param, UsageError, command
 from bot.core import Core
-from bot.replies import Reply, Text
+from bot.quotas import limit_message
+from bot.replies import Error, Reply, Text
+from bot.store.quotas import LimitReached
 from bot.topics.expression import ExpressionError, parse
 from handlers.args import is_time, parse_time, parse_timezone
 from handlers.common import say
@@ -12,7 +14,6 @@ from handlers.subscriptions import DEFAULT_TIME
 from bot.arxiv_calendar import default_weekdays
 
 MAX_FILTER_CHARS = 300
-MAX_FILTERS = 50
 
 
 @command(
@@ -49,16 +50,16 @@ async def filter_command(core: Core, cmd: Command) -> Reply:
             raise UsageError(say(language, "You have no such filter; see /filter list.", "没有这个过滤器，见 /filter list。"))
         core.filters_changed()
         return Text(say(language, f"Removed filter: {value}", f"已删除过滤器：{value}"))
-    if len(await core.store.filters.list(platform, user)) >= MAX_FILTERS:
-        raise UsageError(say(language, f"You already have {MAX_FILTERS} filters; remove some first.",
-                             f"你已有 {MAX_FILTERS} 个过滤器，请先删除一些。"))
     if await core.topics.get(value, None) is None:
         try:
             parse(value)
         except ExpressionError as exc:
             raise UsageError(str(exc)) from None
     kind = "mute" if action == "mute" else "include"
-    added = await core.store.filters.add(platform, user, kind, value)
+    try:  # the cap is checked in the insert's own transaction: concurrent adds cannot pass it
+        added = await core.store.filters.add(platform, user, kind, value, limit=core.settings.max_filters_per_user)
+    except LimitReached as exc:
+        return Error(limit_message(language, "filters", exc))
     if not added:
         return Text(say(language, "You already have that filter.", "这个过滤器已存在。"))
     core.filters_changed()

@@ -7,11 +7,15 @@ from datetime import time
 from bot.arxiv_calendar import default_weekdays
 from bot.commands import Command, Param, UsageError, command
 from bot.core import Core
-from bot.replies import Reply, Text
+from bot.quotas import limit_message
+from bot.render.paging import PageError, paginate
+from bot.replies import Error, Reply, Text
+from bot.store.quotas import Caps, LimitReached
 from handlers.args import is_time, parse_time, parse_timezone
 from handlers.common import resolve_topic, say
 
 DEFAULT_TIME = time(8, 0)
+SUBSCRIPTIONS_PER_PAGE = 20
 
 
 @command(
@@ -38,8 +42,12 @@ async def subscribe(core: Core, cmd: Command) -> Reply:
         at = parse_time(rest.pop(0))
     if rest:
         zone = parse_timezone(rest.pop(0))
-    sub = await core.store.subscriptions.upsert(cmd.chat, topic.name, at, zone, default_weekdays(at, zone),
-                                                created_by=cmd.user_key)
+    caps = Caps(core.settings.max_subscriptions_per_chat, core.settings.max_subscriptions_per_user)
+    try:
+        sub = await core.store.subscriptions.upsert(cmd.chat, topic.name, at, zone, default_weekdays(at, zone),
+                                                    created_by=cmd.user_key, caps=caps)
+    except LimitReached as exc:
+        return Error(limit_message(language, "subscriptions", exc))
     await core.schedule_changed(chat=cmd.chat)
     return Text(say(
         language,
@@ -68,22 +76,32 @@ async def unsubscribe(core: Core, cmd: Command) -> Reply:
     return Text(say(language, f"Unsubscribed ({len(removed)}).", f"已取消订阅（{len(removed)} 个）。"))
 
 
-@command("subscriptions", help_en="Show this chat's subscriptions", help_zh="查看本群的订阅")
+@command(
+    "subscriptions",
+    help_en="Show this chat's subscriptions, a page at a time: /subscriptions [page]",
+    help_zh="查看本群的订阅（分页）：/subscriptions [页码]",
+    params=(Param("page", "page number, default 1"),),
+)
 async def subscriptions(core: Core, cmd: Command) -> Reply:
     language = await core.language_for(cmd.chat)
     subs = await core.store.subscriptions.for_chat(cmd.chat)
     if not subs:
         return Text(say(language, "No subscriptions here yet. Try /subscribe virtual-humans 08:00 Asia/Shanghai",
                         "本群还没有订阅。试试 /subscribe virtual-humans 08:00 Asia/Shanghai"))
+    try:
+        page = paginate(subs, cmd.args[0] if cmd.args else None, SUBSCRIPTIONS_PER_PAGE, language)
+    except PageError as exc:
+        raise UsageError(str(exc)) from None
     lines = [say(language, "Subscriptions:", "订阅：")]
-    for sub in subs:
+    for sub in page.items:
         line = f"• {sub.topic} — {sub.at_time:%H:%M} {sub.timezone}, {_days(sub.weekdays, language)}"
         if sub.last_sent_day:
             line += say(language, f"; last sent {sub.last_sent_day}", f"；上次推送 {sub.last_sent_day}")
         if sub.paused_reason:
             line += say(language, f"; PAUSED: {sub.paused_reason}", f"；已暂停：{sub.paused_reason}")
         lines.append(line)
-    return Text("\n".join(lines))
+    footer = page.footer(language, "subscriptions")
+    return Text("\n".join(lines + ([footer] if footer else [])))
 
 
 _EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")

@@ -7,6 +7,7 @@ from bot.arxiv_source import ArxivError
 from bot.commands import Command, Param, UsageError, command
 from bot.core import Core
 from bot.links import code_links
+from bot.quotas import QuotaExceeded, QuotaGate
 from bot.replies import Error, Reply, Summary
 from bot.summarizer.service import BudgetExhausted
 from handlers.common import say
@@ -40,7 +41,11 @@ async def summarize(core: Core, cmd: Command) -> Reply:
         return Error(say(language, f"arXiv has no paper {ref.id}. Check the id.", f"arXiv 上没有论文 {ref.id}，请检查编号。"))
     figures = (await core.store.chats.settings(cmd.chat)).figures
     try:
-        result = await core.summarizer.summarize(paper, "full", language, figures=figures)
+        async with QuotaGate(core, cmd, language, "full") as gate:  # reserved before the model is asked
+            await gate.afford([paper])
+            result = await core.summarizer.summarize(paper, "full", language, figures=figures)
+    except QuotaExceeded as exc:
+        return Error(exc.message)
     except BudgetExhausted as exc:
         when = exc.resets_at.strftime("%H:%M UTC")
         return Error(say(language, f"Today's summary budget is used up. /summarize works again after {when}.",

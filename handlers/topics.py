@@ -4,19 +4,39 @@ from __future__ import annotations
 
 from bot.commands import Command, Param, UsageError, command
 from bot.core import Core
-from bot.replies import Reply, Text
+from bot.quotas import limit_message
+from bot.render.paging import PageError, paginate
+from bot.replies import Error, Reply, Text
+from bot.store.quotas import Caps, LimitReached
 from bot.topics.registry import TopicError
+from handlers.args import short
 from handlers.common import say
 
 
-@command("topics", help_en="List the topics you can subscribe to", help_zh="列出可订阅的主题")
+TOPICS_PER_PAGE = 15
+EXPRESSION_SHOWN = 160  # characters of each expression in the list: a page stays a message or two
+
+
+@command(
+    "topics",
+    help_en="List the topics you can subscribe to, a page at a time: /topics [page]",
+    help_zh="列出可订阅的主题（分页）：/topics [页码]",
+    params=(Param("page", "page number, default 1"),),
+)
 async def topics_command(core: Core, cmd: Command) -> Reply:
     language = await core.language_for(cmd.chat)
+    try:
+        page = paginate(await core.topics.list(cmd.chat.key), cmd.args[0] if cmd.args else None, TOPICS_PER_PAGE,
+                        language)
+    except PageError as exc:
+        raise UsageError(str(exc)) from None
     lines = [say(language, "Topics:", "主题：")]
-    for topic in await core.topics.list(cmd.chat.key):
+    for topic in page.items:
         mark = "" if topic.builtin else say(language, " (this chat)", "（本群自定义）")
-        lines.append(f"• {topic.name} — {topic.title}{mark}\n  [{', '.join(topic.categories)}] {topic.expression}")
-    return Text("\n".join(lines))
+        lines.append(f"• {topic.name} — {topic.title}{mark}\n  [{', '.join(topic.categories)}] "
+                     f"{short(topic.expression, EXPRESSION_SHOWN)}")
+    footer = page.footer(language, "topics")
+    return Text("\n".join(lines + ([footer] if footer else [])))
 
 
 @command(
@@ -46,8 +66,11 @@ async def topic_command(core: Core, cmd: Command) -> Reply:
         raise UsageError(say(language, "Give categories and an expression.", "请给出分类和关键词表达式。"))
     categories = [c.strip() for c in rest[2].split(",") if c.strip()]
     try:
-        topic = await core.topics.define(name, categories, rest[3], owner=cmd.chat.key)
+        topic = await core.topics.define(name, categories, rest[3], owner=cmd.chat.key, created_by=cmd.user_key,
+                                         caps=Caps(core.settings.max_topics_per_chat, core.settings.max_topics_per_user))
     except TopicError as exc:
         raise UsageError(str(exc)) from None
+    except LimitReached as exc:
+        return Error(limit_message(language, "topics", exc))
     return Text(say(language, f"Topic {topic.name} saved: [{', '.join(topic.categories)}] {topic.expression}",
                     f"主题 {topic.name} 已保存：[{', '.join(topic.categories)}] {topic.expression}"))

@@ -10,6 +10,7 @@ from bot.store.db import Database
 from bot.store.deliveries import DeliveryStore
 from bot.store.filters import FilterStore
 from bot.store.papers import PaperStore
+from bot.store.quotas import QuotaStore
 from bot.store.summaries import SummaryStore
 from bot.store.topics import TopicStore
 
@@ -24,6 +25,7 @@ class Store:
         self.topics = TopicStore(db)
         self.filters = FilterStore(db)
         self.summaries = SummaryStore(db)
+        self.quotas = QuotaStore(db)
 
     @classmethod
     async def open(cls, path: str | Path, clock: Clock = system_clock) -> Store:

@@ -9,6 +9,7 @@ from datetime import date, time
 
 from bot.models import ChatKind, ChatRef
 from bot.store.db import Database
+from bot.store.quotas import Caps, check_cap, exists
 
 WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # arXiv announces Sunday to Thursday at 20:00 US Eastern; the listings are dated Monday to Friday.
@@ -158,10 +159,22 @@ class SubscriptionStore:
 
     async def upsert(
         self, chat: ChatRef, topic: str, at_time: time, timezone: str,
-        weekdays: tuple[int, ...] = DEFAULT_WEEKDAYS, created_by: str | None = None,
+        weekdays: tuple[int, ...] = DEFAULT_WEEKDAYS, created_by: str | None = None, caps: Caps = Caps(),
     ) -> Subscription:
-        """Create or update a subscription; re-subscribing also resumes a paused one."""
+        """Create or update a subscription; re-subscribing also resumes a paused one.
+
+        A new subscription past ``caps`` raises :class:`LimitReached`; the check and the
+        insert share one write transaction, so concurrent /subscribe cannot pass the cap.
+        """
         async with self.db.write() as conn:
+            if not await exists(conn, "SELECT 1 FROM subscriptions WHERE platform = ? AND chat_id = ? AND topic = ?",
+                                (chat.platform, chat.chat_id, topic)):
+                await check_cap(conn, "chat", caps.per_chat,
+                                "SELECT COUNT(*) FROM subscriptions WHERE platform = ? AND chat_id = ?",
+                                (chat.platform, chat.chat_id))
+                if created_by:
+                    await check_cap(conn, "user", caps.per_user,
+                                    "SELECT COUNT(*) FROM subscriptions WHERE created_by = ?", (created_by,))
             await conn.execute(
                 """INSERT INTO chats (platform, chat_id, kind, created_at) VALUES (?, ?, ?, ?)
                    ON CONFLICT(platform, chat_id) DO UPDATE SET paused_reason = NULL, paused_at = NULL""",

@@ -9,6 +9,7 @@ from datetime import date, time
 from bot.models import ChatRef
 from bot.store.chats import DEFAULT_WEEKDAYS, format_weekdays, parse_weekdays
 from bot.store.db import Database
+from bot.store.quotas import check_cap, exists
 
 
 @dataclass(frozen=True)
@@ -43,8 +44,13 @@ class FilterStore:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def add(self, platform: str, user_id: str, kind: str, value: str) -> bool:
+    async def add(self, platform: str, user_id: str, kind: str, value: str, *, limit: int | None = None) -> bool:
+        """False if the filter exists; :class:`LimitReached` if the user already has ``limit`` (checked atomically)."""
         async with self.db.write() as conn:
+            if not await exists(conn, "SELECT 1 FROM user_filters WHERE platform = ? AND user_id = ? AND kind = ? "
+                                      "AND value = ?", (platform, user_id, kind, value)):
+                await check_cap(conn, "user", limit, "SELECT COUNT(*) FROM user_filters WHERE platform = ? "
+                                "AND user_id = ?", (platform, user_id))
             cursor = await conn.execute(
                 "INSERT OR IGNORE INTO user_filters (platform, user_id, kind, value, created_at) VALUES (?, ?, ?, ?, ?)",
                 (platform, user_id, kind, value, self.db.utcnow()),

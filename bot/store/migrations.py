@@ -202,6 +202,18 @@ MIGRATIONS: list[str] = [
     CREATE INDEX topics_by_owner ON topics(owner);
     CREATE INDEX user_filters_by_value ON user_filters(value);
     """,
+    # 5: daily model-call quotas per person and per chat; who defined a topic (for the per-person cap).
+    """
+    CREATE TABLE quota_usage (
+        day TEXT NOT NULL,                -- UTC day, YYYY-MM-DD
+        holder TEXT NOT NULL,             -- 'user:<platform>:<id>' or 'chat:<platform>:<id>'
+        calls INTEGER NOT NULL DEFAULT 0, -- model calls reserved or made today
+        PRIMARY KEY (day, holder)
+    );
+    ALTER TABLE topics ADD COLUMN created_by TEXT;
+    CREATE INDEX topics_by_creator ON topics(created_by);
+    CREATE INDEX subscriptions_by_creator ON subscriptions(created_by);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

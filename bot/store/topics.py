@@ -6,21 +6,32 @@ import json
 
 from bot.models import Topic
 from bot.store.db import Database
+from bot.store.quotas import Caps, check_cap, exists
 
 
 class TopicStore:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def save(self, topic: Topic) -> None:
-        await self.db.execute(
-            """INSERT INTO topics (name, owner, title, description, categories, expression, created_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?)
-               ON CONFLICT(name, owner) DO UPDATE SET title = excluded.title, description = excluded.description,
-                   categories = excluded.categories, expression = excluded.expression""",
-            (topic.name, topic.owner or "", topic.title, topic.description, json.dumps(list(topic.categories)),
-             topic.expression, self.db.utcnow()),
-        )
+    async def save(self, topic: Topic, *, created_by: str | None = None, caps: Caps = Caps()) -> None:
+        """Define or redefine a topic; a new one past ``caps`` raises :class:`LimitReached` and writes nothing."""
+        owner = topic.owner or ""
+        async with self.db.write() as conn:
+            if not await exists(conn, "SELECT 1 FROM topics WHERE name = ? AND owner = ?", (topic.name, owner)):
+                if owner:
+                    await check_cap(conn, "chat", caps.per_chat, "SELECT COUNT(*) FROM topics WHERE owner = ?",
+                                    (owner,))
+                if created_by:
+                    await check_cap(conn, "user", caps.per_user,
+                                    "SELECT COUNT(*) FROM topics WHERE created_by = ?", (created_by,))
+            await conn.execute(
+                """INSERT INTO topics (name, owner, title, description, categories, expression, created_at, created_by)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                   ON CONFLICT(name, owner) DO UPDATE SET title = excluded.title, description = excluded.description,
+                       categories = excluded.categories, expression = excluded.expression""",
+                (topic.name, owner, topic.title, topic.description, json.dumps(list(topic.categories)),
+                 topic.expression, self.db.utcnow(), created_by),
+            )
 
     async def delete(self, name: str, owner: str | None) -> bool:
         async with self.db.write() as conn:

@@ -6,6 +6,7 @@ import re
 
 from bot.models import Topic
 from bot.store import Store
+from bot.store.quotas import Caps
 from bot.topics.expression import ExpressionError, parse
 from bot.topics.presets import PRESETS
 
@@ -45,7 +46,8 @@ class TopicRegistry:
         return list(PRESETS) + await self.store.topics.all()
 
     async def define(self, name: str, categories: list[str], expression: str, owner: str | None,
-                     title: str | None = None) -> Topic:
+                     title: str | None = None, *, created_by: str | None = None, caps: Caps = Caps()) -> Topic:
+        """A validated topic, saved; past ``caps`` the store raises :class:`LimitReached` and saves nothing."""
         name = name.strip().lower()
         if not NAME.match(name):
             raise TopicError("A topic name uses lowercase letters, digits and '-', at most 40 characters.")
@@ -62,7 +64,7 @@ class TopicRegistry:
             raise TopicError(str(exc)) from None
         topic = Topic(name=name, title=title or name, categories=tuple(categories), expression=expression,
                       owner=owner)
-        await self.store.topics.save(topic)
+        await self.store.topics.save(topic, created_by=created_by, caps=caps)
         return topic
 
     async def remove(self, name: str, owner: str | None) -> bool:
