@@ -65,6 +65,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Figures are not reposted: this paper's license does not allow it. See the PDF.",
         "zh": "该论文的许可证不允许转载图片，请查看 PDF。",
     },
+    "topic_unknown_category": {
+        "en": "arXiv has no category '{category}'; nothing was saved. Did you mean {suggestions}? "
+              "All categories: https://arxiv.org/category_taxonomy",
+        "zh": "arXiv 没有 '{category}' 这个分类，未做任何保存。你是不是想写 {suggestions}？"
+              "全部分类见 https://arxiv.org/category_taxonomy",
+    },
 }
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from bot.commands import Command, Param, UsageError, command
 from bot.core import Core
+from bot.i18n import t
 from bot.replies import Reply, Text
-from bot.topics.registry import TopicError
+from bot.topics.registry import TopicError, UnknownCategoryError
 from handlers.common import say
 
 
@@ -47,6 +48,9 @@ async def topic_command(core: Core, cmd: Command) -> Reply:
     categories = [c.strip() for c in rest[2].split(",") if c.strip()]
     try:
         topic = await core.topics.define(name, categories, rest[3], owner=cmd.chat.key)
+    except UnknownCategoryError as exc:
+        raise UsageError(t(language, "topic_unknown_category", category=exc.category,
+                           suggestions=", ".join(exc.suggestions))) from None
     except TopicError as exc:
         raise UsageError(str(exc)) from None
     return Text(say(language, f"Topic {topic.name} saved: [{', '.join(topic.categories)}] {topic.expression}",
