@@ -9,6 +9,7 @@ the second at face value. Parsing lives in :mod:`bot.arxiv_feeds`.
 from __future__ import annotations
 
 import asyncio
+import codecs
 import logging
 import math
 import time
@@ -22,12 +23,13 @@ from typing import Literal, TypeVar
 import httpx
 
 from bot.arxiv_feeds import ApiPage, FeedError, RssDay, enrich, parse_api_feed, parse_rss_feed, split_versioned_id
+from bot.arxiv_http import Answer, BodyTooLarge, ForeignRedirect, allowed_hosts, open_stream, read_capped
 from bot.arxiv_ids import is_arxiv_id
 from bot.config import Settings
 from bot.http_dates import http_date_delay
 from bot.models import DayPapers, Paper
 
-__all__ = ["ArxivError", "ArxivSource", "ArxivStats", "ArxivUnavailable", "Politeness"]
+__all__ = ["ArxivError", "ArxivSource", "ArxivStats", "ArxivUnavailable", "Politeness", "UnknownCategory"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -35,7 +37,6 @@ T = TypeVar("T")
 MAX_PAGE = 2000  # the API refuses larger pages
 MAX_TOTAL = 30000  # and never pages past this
 MAX_RETRY_AFTER = 120.0  # a hostile or buggy Retry-After must not park the bot for hours
-_THREAD_PARSE_BYTES = 1_000_000
 _CATEGORY_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-.")
 
 
@@ -45,6 +46,17 @@ class ArxivError(Exception):
 
 class ArxivUnavailable(ArxivError):
     """arXiv kept failing (errors, timeouts, empty pages) through every retry."""
+
+
+class UnknownCategory(ArxivError, ValueError):
+    """arXiv's RSS answered 400 (at least one of ``categories`` is not one it knows), or a
+    category is not even shaped like one and was refused before asking."""
+
+    def __init__(self, categories: Sequence[str]) -> None:
+        cats = ", ".join(categories)
+        super().__init__(f"arXiv does not know the category {cats}." if len(categories) == 1
+                         else f"arXiv does not know one of these categories: {cats}.")
+        self.categories = tuple(categories)
 
 
 class _Retry(Exception):
@@ -122,9 +134,11 @@ class ArxivSource:
     ) -> None:
         self._settings = settings
         self._timeout = httpx.Timeout(settings.arxiv_timeout_seconds)
+        # Redirects are followed by hand (bot.arxiv_http.open_stream), only to these hosts and arXiv's.
+        self._hosts = allowed_hosts((settings.arxiv_api_url, settings.arxiv_rss_url, settings.arxiv_pdf_url))
         self._client = client or httpx.AsyncClient(
             timeout=self._timeout,
-            follow_redirects=True,
+            follow_redirects=False,
             limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
             headers={"User-Agent": "paperbot/0.1 (daily arXiv digests for research chats)"},
         )
@@ -165,7 +179,10 @@ class ArxivSource:
         """
         cats = _categories(categories)
         url = f"{self._settings.arxiv_rss_url}/{'+'.join(cats)}"
-        return await self._fetch("rss", url, None, _rss_check, accept_last=True)
+        try:
+            return await self._fetch("rss", url, None, _rss_check, accept_last=True)
+        except UnknownCategory:
+            raise UnknownCategory(cats) from None
 
     async def enrich(self, day: date, feed_papers: Iterable[Paper]) -> DayPapers:
         """Add comments and primary categories to a feed's papers with batched ``id_list`` requests.
@@ -231,7 +248,7 @@ class ArxivSource:
             async with self.politeness.slot():
                 self.stats.pdf_requests += 1
                 try:
-                    async with self._client.stream("GET", url, timeout=self._timeout) as response:
+                    async with self._open(url, None) as response:
                         retry = _retry_reason(response)
                         if retry is None:
                             return await _read_pdf(response, paper_id, limit)
@@ -270,7 +287,7 @@ class ArxivSource:
         kind: Literal["api", "rss"],
         url: str,
         params: dict[str, str] | None,
-        parse: Callable[[httpx.Response], T],
+        parse: Callable[[Answer], T],
         *,
         accept_last: bool = False,
     ) -> T:
@@ -287,34 +304,70 @@ class ArxivSource:
                     self.stats.rss_requests += 1
                 else:
                     self.stats.api_requests += 1
+                answer: Answer | None = None
                 try:
                     # httpx's timeout bounds each read; this bounds the whole request, so a server
                     # dripping one byte at a time cannot hold the process-wide slot for long.
                     async with asyncio.timeout(self._settings.arxiv_timeout_seconds):
-                        response = await self._client.get(url, params=params, timeout=self._timeout)
+                        async with self._open(url, params) as response:
+                            last = _retry_reason(response)
+                            if last is None and response.status_code > 400:
+                                raise ArxivError(f"arXiv refused the request (HTTP {response.status_code}).")
+                            if last is None:
+                                answer = await self._read(response)
                 except (httpx.TimeoutException, TimeoutError):
-                    response, last = None, _Retry("timeout")
+                    last = _Retry("timeout")
                 except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
                     raise ArxivError(f"The arXiv address is misconfigured: {exc}") from None
+                except httpx.DecodingError as exc:
+                    last = _Retry(f"undecodable body: {exc}")
                 except httpx.RequestError as exc:
-                    response, last = None, _Retry(f"connection error: {exc!r}")
-            if response is not None:
-                last = _retry_reason(response)
-                if last is None and response.status_code > 400:
-                    raise ArxivError(f"arXiv refused the request (HTTP {response.status_code}).")
-                if last is None:
-                    try:
-                        if len(response.content) > _THREAD_PARSE_BYTES:  # a 2000-entry page takes ~1 s
-                            return await asyncio.to_thread(parse, response)
-                        return parse(response)
-                    except _Retry as exc:
-                        last = exc
+                    last = _Retry(f"connection error: {exc!r}")
+            if answer is not None:
+                try:
+                    return await self._parse(parse, answer)
+                except _Retry as exc:
+                    last = exc
             assert last is not None
             if attempt + 1 == attempts and accept_last and last.value is not None:
                 log.warning("arXiv %s stayed suspicious (%s); taking it as it is", kind, last)
                 return last.value  # type: ignore[return-value]
             self._back_off(attempt, attempts, last, url)
         raise ArxivUnavailable(f"arXiv did not answer after {attempts} tries; please try again later.")
+
+    @asynccontextmanager
+    async def _open(self, url: str, params: dict[str, str] | None) -> AsyncIterator[httpx.Response]:
+        """A streamed GET that follows redirects only to arXiv's hosts and the configured ones."""
+        try:
+            async with open_stream(self._client, url, params=params, hosts=self._hosts,
+                                   timeout=self._timeout) as response:
+                yield response
+        except ForeignRedirect as exc:
+            log.warning("arXiv request redirected off arXiv; refused", extra={"host": exc.host[:100]})
+            raise ArxivError(f"arXiv's answer redirected to another host ({exc.host[:100]}); not following it.") from None
+
+    async def _read(self, response: httpx.Response) -> Answer:
+        """The whole body, capped on the wire and after decoding: an endless stream or a gzip bomb stops here."""
+        limit = self._settings.arxiv_max_response_bytes
+        try:
+            content = await read_capped(response, limit)
+        except BodyTooLarge as exc:
+            log.warning("arXiv answer too large; refused", extra={"raw": exc.raw, "decoded": exc.decoded})
+            raise ArxivError(f"arXiv's answer is larger than {limit / 1e6:.0f} MB; not reading it.") from None
+        return Answer(response.status_code, content, _encoding(response))
+
+    async def _parse(self, parse: Callable[[Answer], T], answer: Answer) -> T:
+        """Parse in a thread, bounded in time, so the event loop (and the digest lock's waiters) keep going.
+
+        The size cap is what really bounds the work: a parser in C holds the GIL and cannot
+        be interrupted, so this timeout frees the caller, not the CPU.
+        """
+        try:
+            async with asyncio.timeout(self._settings.arxiv_parse_timeout_seconds):
+                return await asyncio.to_thread(parse, answer)
+        except TimeoutError:
+            log.warning("arXiv answer took too long to parse; refused", extra={"bytes": len(answer.content)})
+            raise ArxivError("arXiv's answer took too long to read; not using it.") from None
 
     def _back_off(self, attempt: int, attempts: int, retry: _Retry, url: str) -> None:
         if attempt + 1 >= attempts:
@@ -325,6 +378,15 @@ class ArxivSource:
             wait = max(wait, retry.retry_after)
         log.info("arXiv %s: %s; retrying in %.1fs (%d/%d)", url, retry, wait, attempt + 1, attempts - 1)
         self.politeness.defer(wait)
+
+
+def _encoding(response: httpx.Response) -> str:
+    charset = response.charset_encoding or "utf-8"
+    try:
+        codecs.lookup(charset)
+    except LookupError:
+        return "utf-8"
+    return charset
 
 
 def _retry_reason(response: httpx.Response) -> _Retry | None:
@@ -350,7 +412,7 @@ def _retry_after(raw: str | None, sent: str | None = None) -> float | None:
     return min(max(seconds, 0.0), MAX_RETRY_AFTER)
 
 
-def _api_page(response: httpx.Response) -> ApiPage:
+def _api_page(response: Answer) -> ApiPage:
     try:
         page = parse_api_feed(response.text)
     except FeedError as exc:
@@ -361,16 +423,16 @@ def _api_page(response: httpx.Response) -> ApiPage:
     return page
 
 
-def _rss_feed(response: httpx.Response) -> RssDay:
+def _rss_feed(response: Answer) -> RssDay:
     if response.status_code == 400:
-        raise ArxivError("arXiv does not know one of these categories.")
+        raise UnknownCategory(())
     try:
         return parse_rss_feed(response.text)
     except FeedError as exc:
         raise _Retry(f"unreadable RSS: {exc}") from None
 
 
-def _rss_check(response: httpx.Response) -> RssDay:
+def _rss_check(response: Answer) -> RssDay:
     """An empty feed dated on a listing day is suspicious (arXiv sometimes serves empty
     pages): retry it, and only take it as "nothing announced" when it stays empty."""
     feed = _rss_feed(response)
@@ -379,8 +441,8 @@ def _rss_check(response: httpx.Response) -> RssDay:
     return feed
 
 
-def _id_list_check(expect_all: bool, wanted: int) -> Callable[[httpx.Response], ApiPage]:
-    def check(response: httpx.Response) -> ApiPage:
+def _id_list_check(expect_all: bool, wanted: int) -> Callable[[Answer], ApiPage]:
+    def check(response: Answer) -> ApiPage:
         page = _api_page(response)
         if not page.papers and (expect_all or (page.total_results or 0) > 0):
             raise _Retry("empty id_list page", value=page)
@@ -391,8 +453,8 @@ def _id_list_check(expect_all: bool, wanted: int) -> Callable[[httpx.Response], 
     return check
 
 
-def _search_check(offset: int) -> Callable[[httpx.Response], ApiPage]:
-    def check(response: httpx.Response) -> ApiPage:
+def _search_check(offset: int) -> Callable[[Answer], ApiPage]:
+    def check(response: Answer) -> ApiPage:
         page = _api_page(response)
         if not page.papers and offset < min(page.total_results or 0, MAX_TOTAL):
             raise _Retry(f"empty page at {offset} of {page.total_results}")
@@ -404,18 +466,10 @@ def _search_check(offset: int) -> Callable[[httpx.Response], ApiPage]:
 async def _read_pdf(response: httpx.Response, paper_id: str, limit: int) -> bytes:
     if response.status_code >= 400:
         raise ArxivError(f"arXiv has no PDF for {paper_id} (HTTP {response.status_code}).")
-    too_big = ArxivError(f"The PDF of {paper_id} is larger than {limit / 1e6:.0f} MB; not downloading it.")
-    declared = response.headers.get("Content-Length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise too_big
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in response.aiter_bytes():
-        size += len(chunk)
-        if size > limit:
-            raise too_big
-        chunks.append(chunk)
-    body = b"".join(chunks)
+    try:
+        body = await read_capped(response, limit)
+    except BodyTooLarge:
+        raise ArxivError(f"The PDF of {paper_id} is larger than {limit / 1e6:.0f} MB; not downloading it.") from None
     if not body.startswith(b"%PDF"):
         # arXiv answers "PDF being generated" pages with 200; that is not a PDF to summarise.
         raise ArxivError(f"arXiv did not return a PDF for {paper_id}; try again in a few minutes.")
@@ -428,5 +482,5 @@ def _categories(categories: Iterable[str]) -> list[str]:
         raise ValueError("at least one arXiv category is needed")
     bad = [c for c in cats if not set(c) <= _CATEGORY_CHARS or len(c) > 32]
     if bad:
-        raise ValueError(f"not arXiv categories: {', '.join(map(repr, bad))}")
+        raise UnknownCategory([c[:40] for c in bad])
     return cats

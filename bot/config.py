@@ -80,6 +80,13 @@ class Settings(BaseSettings):
     llm_requests_per_minute: int = Field(30, ge=1, validation_alias=_env("PAPERBOT_LLM_REQUESTS_PER_MINUTE"))
     llm_daily_budget: int = Field(500, ge=0, validation_alias=_env("PAPERBOT_LLM_DAILY_BUDGET"))
     pdf_max_bytes: int = Field(40_000_000, ge=1, validation_alias=_env("PAPERBOT_PDF_MAX_BYTES"))
+    # A real 2000-entry API page is a few MB; an endless or gzip-bombed answer stops here (raw and decoded).
+    arxiv_max_response_bytes: int = Field(
+        32_000_000, ge=1024, validation_alias=_env("PAPERBOT_ARXIV_MAX_RESPONSE_BYTES")
+    )
+    arxiv_parse_timeout_seconds: float = Field(
+        30.0, gt=0, validation_alias=_env("PAPERBOT_ARXIV_PARSE_TIMEOUT_SECONDS")
+    )
 
     # Limits and safety (README "Limits and safety"): one member cannot drain the shared budget or flood a chat.
     quota_user_model_calls: int = Field(30, ge=0, validation_alias=_env("PAPERBOT_QUOTA_USER_MODEL_CALLS"))

@@ -2,7 +2,9 @@
 
 Fetching is shared: the first digest of a day asks arXiv's RSS for the union of
 every subscribed category and stores it, so later digests (any chat, any topic)
-read the stored day. Summaries go through the summary cache, so a digest sent to a
+read the stored day. One category arXiv does not know (an old topic row, a
+hand-edited database) must not fail that shared request for everyone: the request
+is split until the bad category is alone, and only topics that need it go without. Summaries go through the summary cache, so a digest sent to a
 thousand chats costs one model call per paper.
 """
 
@@ -23,11 +25,14 @@ from bot.arxiv_calendar import (
     schedule_known,
     submission_window,
 )
+from bot.arxiv_feeds import RssDay
+from bot.arxiv_source import UnknownCategory
 from bot.commands import Progress
 from bot.links import code_links
 from bot.models import DayPapers, Paper, Topic
 from bot.replies import Digest, DigestEntry
 from bot.topics.matcher import rank
+from bot.topics.taxonomy import is_category
 
 if TYPE_CHECKING:
     from bot.core import Core
@@ -59,6 +64,8 @@ class DigestBuilder:
         self._fetch_lock = asyncio.Lock()
         self._days: dict[tuple[date, frozenset[str]], DayPapers] = {}
         self._matches: dict[tuple[str, tuple[str, ...], date], list[Paper]] = {}
+        # Categories arXiv answered 400 for, alone: left out of every later request of this process.
+        self.unknown_categories: set[str] = set()
 
     async def subscribed_categories(self) -> set[str]:
         """Every category some subscription or personal filter needs: the one daily fetch covers them all."""
@@ -83,14 +90,23 @@ class DigestBuilder:
         if key in self._days:
             return self._days[key]
         async with self._fetch_lock:
-            cached = self._days.get(key) or await self.core.store.papers.load_day(sorted(wanted), expected)
+            usable = self._usable(wanted)
+            cached = self._days.get(key) or await self.core.store.papers.load_day(sorted(usable), expected)
             if cached is not None:
                 return self._remember(key, cached)
-            union = wanted | await self.subscribed_categories()
+            union = usable | (await self.subscribed_categories() - self.unknown_categories)
             fetched = await self._announced(union, expected)
-            await self.core.store.papers.save_day(sorted(union), fetched)
-        return self._remember(key, DayPapers(fetched.day, [p for p in fetched.papers if wanted & set(p.categories)],
+            await self.core.store.papers.save_day(sorted(union - self.unknown_categories), fetched)
+            usable = self._usable(wanted)
+        return self._remember(key, DayPapers(fetched.day, [p for p in fetched.papers if usable & set(p.categories)],
                                              fetched.no_announcement))
+
+    def _usable(self, wanted: set[str]) -> set[str]:
+        """``wanted`` without the categories arXiv does not know; the honest error if none is left."""
+        usable = wanted - self.unknown_categories
+        if not usable:
+            raise UnknownCategory(sorted(wanted))
+        return usable
 
     async def _announced(self, categories: set[str], expected: date) -> DayPapers:
         """``expected``'s listing, only once arXiv has announced it; the result is stored for good.
@@ -107,13 +123,51 @@ class DigestBuilder:
             if not schedule_known(expected):
                 raise ListingPending(expected, rss_ready_at(expected))
             return await self.past_days(categories, expected, 1)
-        feed = await self.core.source.announcement(sorted(categories))
+        feed = await self._announcement(sorted(categories))
         if feed.day is None or feed.day == expected:
             return await self.core.source.enrich(expected, feed.papers)
         if feed.day > expected:
             return await self.past_days(categories, expected, 1)
         log.info("no listing for the expected day", extra={"expected": str(expected), "feed_day": str(feed.day)})
         return DayPapers(day=expected, papers=[], no_announcement=True)
+
+    async def _announcement(self, categories: list[str]) -> RssDay:
+        """The RSS for ``categories``; when arXiv refuses one of them, split so the rest still arrive.
+
+        The first split puts categories missing from the shipped taxonomy on their own
+        (usually two more requests find the culprit); otherwise it bisects, about
+        2·log2(n) extra requests. Either way once per process: the culprit is remembered
+        and left out of later requests.
+        """
+        try:
+            return await self.core.source.announcement(categories)
+        except UnknownCategory:
+            if len(categories) == 1:
+                self._forget_category(categories[0])
+                raise
+        suspects = [c for c in categories if not is_category(c)]
+        if 0 < len(suspects) < len(categories):
+            groups = [[c for c in categories if c not in suspects], suspects]
+        else:
+            groups = [categories[: len(categories) // 2], categories[len(categories) // 2 :]]
+        parts: list[RssDay] = []
+        for group in groups:
+            try:
+                parts.append(await self._announcement(group))
+            except UnknownCategory:
+                pass
+        if not parts:
+            raise UnknownCategory(categories)
+        papers = {p.id: p for part in parts for p in part.papers}
+        return RssDay(next((p.day for p in parts if p.day is not None), None), list(papers.values()))
+
+    def _forget_category(self, category: str) -> None:
+        if category not in self.unknown_categories:
+            self.unknown_categories.add(category)
+            # Once per category and process: the owner fixes the topic; the log must not flood daily.
+            log.error("arXiv does not know category %r; topics that name it get no papers from it "
+                      "until it is fixed (/topic remove, then /topic add with a real category)", category[:40],
+                      extra={"category": category[:40]})
 
     def _remember(self, key: tuple[date, frozenset[str]], day: DayPapers) -> DayPapers:
         if len(self._days) > 64:

@@ -115,6 +115,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "There is no page {page}: pages go from 1 to {pages}.",
         "zh": "没有第 {page} 页：页码为 1 到 {pages}。",
     },
+    "topic_unknown_category": {
+        "en": "arXiv has no category '{category}'; nothing was saved. Did you mean {suggestions}? "
+              "All categories: https://arxiv.org/category_taxonomy",
+        "zh": "arXiv 没有 '{category}' 这个分类，未做任何保存。你是不是想写 {suggestions}？"
+              "全部分类见 https://arxiv.org/category_taxonomy",
+    },
 }
 
 

@@ -23,7 +23,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 
 from bot.arxiv_calendar import listing_day_for
-from bot.arxiv_source import ArxivError
+from bot.arxiv_source import ArxivError, UnknownCategory
 from bot.delivery import Delivery, Outcome
 from bot.digest import ListingPending
 from bot.models import ChatRef
@@ -228,6 +228,11 @@ class DigestScheduler:
                                        kwargs={"scheduled": scheduled}, id=f"retry:{target}", replace_existing=True)
                 return "retry_scheduled"
             return "pending"
+        except UnknownCategory as exc:
+            # A topic naming a category arXiv does not know: retrying cannot help, and the digest
+            # builder has logged it once already. Tell the chat, once, why nothing comes.
+            await self._notify_once(target, scheduled, chat, str(exc))
+            return "arxiv_failed"
         except Exception as exc:
             arxiv_down = isinstance(exc, ArxivError)
             if arxiv_down:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from bot.commands import Command, Param, UsageError, command
 from bot.core import Core
+from bot.i18n import t
 from bot.quotas import limit_message
 from bot.render.paging import PageError, paginate
 from bot.replies import Error, Reply, Text
 from bot.store.quotas import Caps, LimitReached
-from bot.topics.registry import TopicError
+from bot.topics.registry import TopicError, UnknownCategoryError
 from handlers.args import short
 from handlers.common import say
 
@@ -68,6 +69,9 @@ async def topic_command(core: Core, cmd: Command) -> Reply:
     try:
         topic = await core.topics.define(name, categories, rest[3], owner=cmd.chat.key, created_by=cmd.user_key,
                                          caps=Caps(core.settings.max_topics_per_chat, core.settings.max_topics_per_user))
+    except UnknownCategoryError as exc:
+        raise UsageError(t(language, "topic_unknown_category", category=exc.category,
+                           suggestions=", ".join(exc.suggestions))) from None
     except TopicError as exc:
         raise UsageError(str(exc)) from None
     except LimitReached as exc:

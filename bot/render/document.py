@@ -4,7 +4,9 @@ Every renderer (Telegram HTML, console, plain text) starts from these blocks, so
 content and order of a digest are decided once. Spans carry *plain* text; each
 renderer escapes it for its own markup, which is why a title with ``<``, ``&``,
 ``*`` or LaTeX shows as written everywhere. Facts come from :class:`Paper`; model
-text comes from the validated summary only.
+text comes from the validated summary only. Every paper's metadata is clipped here
+(:func:`bot.arxiv_feeds.clip_paper`) as well as when parsed, so a row stored before
+the limits existed cannot turn into a thousand messages either.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from bot.arxiv_calendar import previous_listing
+from bot.arxiv_feeds import clip_paper
 from bot.i18n import t
 from bot.models import Paper
 from bot.replies import Digest, DigestEntry, Error, Summary, Text
@@ -86,7 +89,7 @@ def digest_document(digest: Digest) -> list[Block]:
 
 
 def paper_blocks(entry: DigestEntry, number: int, lang: str) -> list[Block]:
-    paper, summary = entry.paper, entry.summary
+    paper, summary = clip_paper(entry.paper), entry.summary
     lines: list[Line] = [
         (Span(f"{number}. "), Span(paper.title, url=paper.abs_url, bold=True)),
         (Span(f"{t(lang, 'authors')}: ", italic=True), Span(_authors(paper))),
@@ -108,7 +111,7 @@ def paper_blocks(entry: DigestEntry, number: int, lang: str) -> list[Block]:
 
 def summary_document(reply: Summary) -> list[Block]:
     result: SummaryResult = reply.result
-    paper, lang = result.paper, reply.language
+    paper, lang = clip_paper(result.paper), reply.language
     full = result.full
     lines: list[Line] = [(Span(paper.title, url=paper.abs_url, bold=True),)]
     if full and full.title_translated and full.title_translated.strip() != paper.title.strip():

@@ -9,13 +9,22 @@ from bot.store import Store
 from bot.store.quotas import Caps
 from bot.topics.expression import ExpressionError, parse
 from bot.topics.presets import PRESETS
+from bot.topics.taxonomy import is_category, suggest
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
-CATEGORY = re.compile(r"^[a-z][a-z-]*(\.[A-Za-z][A-Za-z-]*)?$")
 
 
 class TopicError(ValueError):
     """A topic definition a user got wrong; the message says what to fix."""
+
+
+class UnknownCategoryError(TopicError):
+    """A category arXiv does not have, with the nearest real ones for the reply."""
+
+    def __init__(self, category: str, suggestions: list[str]) -> None:
+        self.category = category if len(category) <= 40 else category[:39] + "…"
+        self.suggestions = suggestions
+        super().__init__(f"'{self.category}' is not an arXiv category; did you mean {', '.join(suggestions)}?")
 
 
 class TopicRegistry:
@@ -55,9 +64,11 @@ class TopicRegistry:
             raise TopicError(f"'{name}' is a built-in topic; pick another name.")
         if not categories or len(categories) > 10:
             raise TopicError("Give 1 to 10 arXiv categories, such as cs.CV,cs.GR.")
-        bad = [c for c in categories if not CATEGORY.match(c)]
-        if bad:
-            raise TopicError(f"'{bad[0][:40]}' is not an arXiv category such as cs.CV or hep-th.")
+        # Checked against arXiv's taxonomy, not just the shape: one unknown category makes arXiv
+        # refuse the shared daily request, and this is where a typo can still be fixed.
+        unknown = [c for c in categories if not is_category(c)]
+        if unknown:
+            raise UnknownCategoryError(unknown[0], suggest(unknown[0]))
         try:
             parse(expression)
         except ExpressionError as exc:

@@ -16,6 +16,7 @@ import json
 import re
 import textwrap
 import time
+import zlib
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
@@ -41,12 +42,23 @@ _ID = re.compile(r"(?:\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?")
 _WORD = re.compile(r"\w+")
 _EMPTY = web.RequestKey("empty", bool)
 _SHORT = web.RequestKey("short", bool)
+_HOSTILE = web.RequestKey("hostile", str)
+# arXiv answers 400 for an RSS path naming an archive it does not have; the fake knows arXiv's archives.
+ARCHIVES = frozenset(
+    """astro-ph cond-mat cs econ eess gr-qc hep-ex hep-lat hep-ph hep-th math math-ph nlin nucl-ex nucl-th
+    physics q-bio q-fin quant-ph stat""".split()
+)
+#: An id that breaks out of a Markdown link: what a hostile feed would use to plant a phishing link.
+PHISHING_ID = "2407.03204)_[Verify_your_account](https://evil.example/phish"
+#: The title length the late-DOCTYPE entity bomb expands to.
+BOMB_TITLE_CHARS = 3_000_007
 
 
 class FakeRequest(NamedTuple):
     path: str
     query: dict[str, str]
     t: float  # time.monotonic() at arrival
+    host: str = "127.0.0.1"  # the Host header's name, to see whether a redirect was followed
 
 
 @dataclass
@@ -99,6 +111,14 @@ class FakeArxiv(FakeServer):
     well-formed page or channel with no entries), ``"slow"`` (sleep ``slow_seconds``,
     then answer), ``"garbage"`` (an HTML page with status 200), ``"drip"`` (a byte every 0.2 s for
     ``slow_seconds``), ``"short"`` (half of an API page's entries) and ``"reset"`` (drop the connection); ``"ok"`` answers normally, to aim a later fault at a later request.
+
+    Hostile answers, for the hardening tests: ``"late_doctype"`` (the RSS with a long
+    comment, then a DTD whose entities blow the first title up to :data:`BOMB_TITLE_CHARS`),
+    ``"endless"`` (an RSS body that never ends; ``bytes_sent`` counts what went out),
+    ``"gzip_bomb"`` (a gzip body of a few hundred kB that decodes to ``bomb_bytes``),
+    ``"redirect_foreign"`` (a 302 to the same fake under the host name ``localhost``),
+    ``"redirect_same"`` (a 302 to the same fake under its own address) and
+    ``"bad_ids"`` (the RSS with the first item's id replaced by :data:`PHISHING_ID`).
     """
 
     def __init__(self, papers: Iterable[dict[str, Any] | Paper | FakePaper] | None = None) -> None:
@@ -112,6 +132,8 @@ class FakeArxiv(FakeServer):
         self.slow_seconds: float = 5.0
         self.requests: list[FakeRequest] = []
         self.max_concurrency = 0
+        self.bytes_sent = 0  # by "endless" and "gzip_bomb"
+        self.bomb_bytes = 300_000_000
         self._active = 0
         records = json.loads(DATA.read_text(encoding="utf-8")) if papers is None else papers
         for rec in records:
@@ -162,7 +184,8 @@ class FakeArxiv(FakeServer):
     async def _middleware(
         self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
     ) -> web.StreamResponse:
-        self.requests.append(FakeRequest(request.path, dict(request.query), time.monotonic()))
+        self.requests.append(FakeRequest(request.path, dict(request.query), time.monotonic(),
+                                         request.host.rsplit(":", 1)[0]))
         self._active += 1
         self.max_concurrency = max(self.max_concurrency, self._active)
         try:
@@ -188,6 +211,14 @@ class FakeArxiv(FakeServer):
                 assert request.transport is not None
                 request.transport.abort()
                 return web.Response(status=500)
+            elif fault == "endless":
+                return await self._endless(request)
+            elif fault == "gzip_bomb":
+                return self._gzip_bomb()
+            elif fault in ("redirect_foreign", "redirect_same"):
+                host = "localhost" if fault == "redirect_foreign" else "127.0.0.1"
+                return web.Response(status=302, headers={"Location": f"http://{host}:{self.port}{request.path_qs}"})
+            request[_HOSTILE] = fault if fault in ("late_doctype", "bad_ids") else ""
             request[_EMPTY] = fault == "empty"
             request[_SHORT] = fault == "short"
             return await handler(request)
@@ -275,6 +306,9 @@ class FakeArxiv(FakeServer):
 
     async def _rss(self, request: web.Request) -> web.Response:
         cats = [c for c in request.match_info["cats"].split("+") if c]
+        unknown = [c for c in cats if c.partition(".")[0] not in ARCHIVES]
+        if unknown:
+            return web.Response(status=400, text=f"Bad Request: unknown category {unknown[0]}\n")
         day = self.day or datetime.now(UTC).date()
         items: list[tuple[FakePaper, str, str | None]] = []
         if self.announcements.get(day) is not None:
@@ -307,7 +341,28 @@ class FakeArxiv(FakeServer):
             + "".join(_rss_item(p, kind, lic, stamp) for p, kind, lic in items)
             + "  </channel>\n</rss>\n"
         )
+        body = _hostile(body, request.get(_HOSTILE, ""))
         return web.Response(body=body.encode(), content_type="application/rss+xml", charset="utf-8")
+
+    # ------------------------------------------------------------ hostile answers
+
+    async def _endless(self, request: web.Request) -> web.StreamResponse:
+        """An RSS body that never ends, until the client hangs up (or 4 GB, as a safety net)."""
+        response = web.StreamResponse(headers={"Content-Type": "application/rss+xml"})
+        await response.prepare(request)
+        chunk = b"<item><title>" + b"x" * 65_000 + b"</title></item>\n"
+        with contextlib.suppress(ConnectionError, RuntimeError):
+            await response.write(b"<?xml version='1.0'?><rss version='2.0'><channel>")
+            while self.bytes_sent < 4_000_000_000:
+                await response.write(chunk)
+                self.bytes_sent += len(chunk)
+        return response
+
+    def _gzip_bomb(self) -> web.Response:
+        body = _gzip_bomb(self.bomb_bytes)
+        self.bytes_sent += len(body)
+        return web.Response(body=body, headers={"Content-Type": "application/rss+xml; charset=utf-8",
+                                                "Content-Encoding": "gzip"})
 
     # ------------------------------------------------------------ PDF
 
@@ -322,6 +377,42 @@ class FakeArxiv(FakeServer):
 
 
 # ---------------------------------------------------------------- wire formats
+
+
+def _hostile(body: str, kind: str) -> str:
+    """The normal RSS ``body`` turned into one of the hostile variants (``""`` leaves it alone)."""
+    if kind == "late_doctype":
+        # Past the first 4096 characters: a check that reads only the head misses it.
+        dtd = (
+            "<!-- " + "padding " * 520 + "-->\n"
+            '<!DOCTYPE rss [<!ENTITY a "' + "A" * 100 + '">'
+            '<!ENTITY b "' + "&a;" * 100 + '"><!ENTITY c "' + "&b;" * 100 + '">]>\n'
+        )
+        head, sep, rest = body.partition("?>\n")
+        body = head + sep + dtd + rest
+        return re.sub(r"<item>\n      <title>[^<]*</title>", "<item>\n      <title>&c;&c;&c;1234567</title>", body, count=1)
+    if kind == "bad_ids":
+        match = re.search(r"oai:arXiv.org:(\S+?)v\d+</guid>", body)
+        if match:  # the first item's id, in its link, description and guid, in one pass
+            body = re.sub(re.escape(match.group(1)) + r"(?:v\d+)?", lambda _: escape(PHISHING_ID), body)
+    return body
+
+
+_BOMBS: dict[int, bytes] = {}
+
+
+def _gzip_bomb(size: int) -> bytes:
+    """An RSS prelude and then ``size`` bytes of one huge title, gzip-compressed (~1000:1)."""
+    if size not in _BOMBS:
+        packer = zlib.compressobj(9, zlib.DEFLATED, 31)
+        parts = [packer.compress(b"<?xml version='1.0'?><rss version='2.0'><channel><item><title>")]
+        block = b"A" * 1_000_000
+        for _ in range(size // len(block)):
+            parts.append(packer.compress(block))
+        parts.append(packer.compress(b"</title></item></channel></rss>"))
+        parts.append(packer.flush())
+        _BOMBS[size] = b"".join(parts)
+    return _BOMBS[size]
 
 
 def _wrap(text: str) -> str:
