@@ -62,6 +62,29 @@ def test_summarize_is_deferred_then_followed_up(live: Live) -> None:
     assert all(r.kind == "followup" for r in replies)
 
 
+@pytest.mark.parametrize(("paper", "says"), [
+    ("hello", "arXiv id"),
+    ("2407.99999", "arXiv has no paper 2407.99999"),
+])
+def test_an_error_after_thinking_is_seen_by_the_user(live: Live, paper: str, says: str) -> None:
+    interaction = live.slash("summarize", {"paper": paper})
+    live.settled_replies(interaction.token)
+
+    assert live.fakes.discord.callback_types(interaction.token) == [5]
+    (shown,) = live.fakes.discord.seen(interaction.token)
+    assert says in shown
+
+
+def test_an_arxiv_outage_during_summarize_is_seen_by_the_user(live: Live) -> None:
+    live.fakes.arxiv.faults.extend(["500"] * 5)  # every try of one lookup fails
+    interaction = live.slash("summarize", {"paper": "2407.12345"})
+    live.settled_replies(interaction.token)
+    live.fakes.arxiv.faults.clear()
+
+    (shown,) = live.fakes.discord.seen(interaction.token)
+    assert "arXiv" in shown and "try again later" in shown.lower()
+
+
 def test_subscribe_needs_manage_channels_in_a_server(live: Live) -> None:
     refused = live.slash("subscribe", {"topic": "virtual-humans"}, permissions=MEMBER)
     (reply,) = live.settled_replies(refused.token)

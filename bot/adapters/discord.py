@@ -281,9 +281,11 @@ class DiscordAdapter:
                 continue
             deferred = interaction.response.type is discord.InteractionResponseType.deferred_channel_message
             if index == 0 and msg.ephemeral and deferred:
-                # The first follow-up after a public "thinking…" edits that message and Discord
-                # ignores its ephemeral flag: remove it so an error is shown to its sender only.
-                await interaction.delete_original_response()
+                # After defer(thinking=True) the "thinking…" message *is* the original response and
+                # its visibility was fixed then; deleting it and following up leaves the user with
+                # nothing. Replace it instead, so the error is seen where "thinking…" was.
+                await interaction.edit_original_response(**_edit_kwargs(msg))
+                continue
             await interaction.followup.send(**kwargs, ephemeral=msg.ephemeral, wait=True)
 
     async def on_command_error(self, interaction: Interaction, error: app_commands.AppCommandError) -> None:
@@ -478,6 +480,12 @@ def _send_kwargs(msg: OutMessage) -> dict[str, Any]:
     if msg.files:
         kwargs["files"] = msg.discord_files()
     return kwargs
+
+
+def _edit_kwargs(msg: OutMessage) -> dict[str, Any]:
+    """Like :func:`_send_kwargs` for an edit: every field is set, so nothing of "thinking…" remains."""
+    return {"content": msg.content or None, "embeds": msg.embeds or [], "attachments": msg.discord_files(),
+            "allowed_mentions": NO_MENTIONS}
 
 
 def _log_gateway_end(task: asyncio.Task[None]) -> None:
