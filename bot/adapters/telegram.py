@@ -262,6 +262,12 @@ class TelegramAdapter:
             if ref.kind != "private":
                 await core.store.chats.pause(self.name, ref.chat_id, exc.reason)
             raise
+        except TelegramError:
+            raise  # the reply did not get through: _on_error tells the chat
+        except Exception:
+            # Telegram took the message, but reading its answer failed. The command worked (a
+            # subscription may be saved), so telling the chat "something went wrong" would be false.
+            log.exception("reply sent, but Telegram's answer could not be read", extra={"chat": ref.key})
 
     async def _can_admin(self, chat: Chat, message: Message | None, user: Any, spec: CommandSpec | None) -> bool:
         """Private chats and channel posts are admin by nature; groups ask Telegram, only when needed."""
