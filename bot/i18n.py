@@ -65,6 +65,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Figures are not reposted: this paper's license does not allow it. See the PDF.",
         "zh": "该论文的许可证不允许转载图片，请查看 PDF。",
     },
+    "arxiv_unavailable": {
+        "en": "arXiv is not answering right now. Please try again later.",
+        "zh": "arXiv 暂时无法访问，请稍后再试。",
+    },
+    "arxiv_error": {"en": "{reason}", "zh": "arXiv 出错了：{reason}"},
 }
 
 

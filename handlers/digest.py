@@ -12,7 +12,7 @@ from bot.digest import ListingPending
 from bot.i18n import t
 from bot.personal import PERSONAL_TOPIC, personal_topic
 from bot.replies import Digest, Error, Replies, Reply
-from handlers.common import resolve_topic, say
+from handlers.common import arxiv_down, resolve_topic, say
 
 
 @command(
@@ -54,8 +54,7 @@ async def digest(core: Core, cmd: Command) -> Reply:
             digests.append(await core.digests.build(topic, language, day=day, limit=limit, include_all=include_all,
                                                     progress=cmd.progress))
         except ArxivError as exc:
-            return Error(say(language, f"arXiv is not answering right now ({exc}). Please try again later.",
-                             f"arXiv 暂时无法访问（{exc}），请稍后再试。"))
+            return Error(arxiv_down(language, exc))
         except ListingPending as exc:
             return Error(_pending(language, exc))
     return digests[0] if len(digests) == 1 else Replies(tuple(digests))
@@ -70,8 +69,7 @@ async def _personal(core: Core, cmd: Command, language: str, limit: int, include
     try:
         day = await core.digests.latest_day(categories)
     except ArxivError as exc:
-        return Error(say(language, f"arXiv is not answering right now ({exc}). Please try again later.",
-                         f"arXiv 暂时无法访问（{exc}），请稍后再试。"))
+        return Error(arxiv_down(language, exc))
     except ListingPending as exc:
         return Error(_pending(language, exc))
     topic = personal_topic(language, categories)
