@@ -127,3 +127,16 @@ def test_commands_sync_once_and_sigterm_exits_cleanly(tmp_path: Path) -> None:
         assert "Traceback" not in output, output
         assert TOKEN not in output
     assert fakes.discord.bad_tokens == []
+
+
+def test_debug_logs_hide_interaction_tokens(tmp_path: Path) -> None:
+    with running_fakes() as fakes:
+        bot = start_bot(fakes, tmp_path / "paperbot.db", tmp_path, PAPERBOT_LOG_LEVEL="DEBUG")
+        interaction = fakes.discord_thread.call(fakes.discord.slash("summarize", {"paper": "hello"}))
+        bot.wait_until(lambda: bool(fakes.discord.seen(interaction.token)), "the reply")
+        assert bot.stop() == 0
+
+    output = bot.output()
+    assert f"/interactions/{interaction.id}/***/callback" in output  # discord.py did log the URL
+    assert interaction.token not in output
+    assert TOKEN not in output
