@@ -70,6 +70,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "arXiv 暂时无法访问，请稍后再试。",
     },
     "arxiv_error": {"en": "{reason}", "zh": "arXiv 出错了：{reason}"},
+    "storage_busy": {
+        "en": "My storage is busy right now, so nothing was changed. Please try again in a minute.",
+        "zh": "机器人的存储正忙，没有做任何改动，请过一分钟再试。",
+    },
+    "storage_full": {
+        "en": "My storage is full, so nothing was changed. Please tell whoever runs this bot.",
+        "zh": "机器人的存储空间已满，没有做任何改动。请告知机器人的管理员。",
+    },
 }
 
 
