@@ -15,6 +15,7 @@ Things that are easy to get wrong and are handled here:
 * Being removed or blocked arrives as a ``my_chat_member`` update: the chat's
   subscriptions are paused, and resumed when the bot is let back in.
 * httpx logs request URLs, which contain the token, at INFO.
+* Start-up retries and a prompt stop live in ``telegram_lifecycle``.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from urllib.parse import urlsplit
 
 from telegram import Bot, BotCommand, CallbackQuery, Chat, Message, Update
 from telegram.constants import ChatAction, ChatMemberStatus, ChatType
-from telegram.error import InvalidToken, TelegramError
+from telegram.error import TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -46,6 +47,7 @@ from telegram.ext import (
 )
 
 from bot.adapters.base import ChatUnavailable, OnSent, PlatformLimits
+from bot.adapters.telegram_lifecycle import bot_api_root, initialize, stop_updater
 from bot.adapters.telegram_send import TelegramSender, api_chat_id
 from bot.commands import Command, CommandSpec, parse_line, tokenize
 from bot.config import ConfigError, Settings
@@ -93,7 +95,7 @@ class TelegramAdapter:
 
     async def start(self, core: Core) -> None:
         self._core = core
-        api = self.settings.telegram_api_url
+        api = bot_api_root(self.settings.telegram_api_url)
         # aiolimiter is a leaky bucket: it admits a burst of max_rate, then max_rate per period, so up
         # to twice max_rate in one period. The defaults (30/s, 20/min) therefore allow 60 and 40, which
         # Telegram answers with 429s; one 429 pauses *every* request for up to a minute. These
@@ -113,10 +115,7 @@ class TelegramAdapter:
         app.add_handler(ChatMemberHandler(self._on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
         app.add_handler(CallbackQueryHandler(self._on_button))
         app.add_error_handler(self._on_error)
-        try:
-            await app.initialize()
-        except InvalidToken:
-            raise ConfigError("configuration error: TELEGRAM_BOT_TOKEN: rejected by Telegram") from None
+        await initialize(app, api)
         self._app = app
         try:
             await self._publish_commands(specs)
@@ -143,7 +142,7 @@ class TelegramAdapter:
             return
         try:
             if app.updater is not None and app.updater.running:
-                await app.updater.stop()
+                await stop_updater(app)
             pending = {task for task in self._inflight if task is not asyncio.current_task()}
             if pending:
                 _, late = await asyncio.wait(pending, timeout=STOP_GRACE_SECONDS)
