@@ -78,6 +78,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "My storage is full, so nothing was changed. Please tell whoever runs this bot.",
         "zh": "机器人的存储空间已满，没有做任何改动。请告知机器人的管理员。",
     },
+    "subscription_paused_dm": {
+        "en": "I can no longer post in {chat} ({reason}), so the daily digest of {topics} there is paused. "
+              "It resumes when I can post there again: add me back, or run /subscribe there again.",
+        "zh": "我已无法在 {chat} 发消息（{reason}），那里的 {topics} 每日速递已暂停。"
+              "恢复我的发言权限（重新把我加回去），或在那里再次 /subscribe，即可恢复。",
+    },
 }
 
 

@@ -368,6 +368,10 @@ class DiscordAdapter:
             raise
         return ids
 
+    def dm_chat(self, user_id: str) -> ChatRef | None:
+        """A person's direct messages; ``send`` opens the DM channel on first use."""
+        return ChatRef(self.name, f"user:{user_id}", "private") if user_id.isdigit() else None
+
     async def dm_channel_id(self, user_id: str) -> int:
         """The DM channel for a user, created on first use (personal digests go there)."""
         client = self._require_client()

@@ -51,6 +51,7 @@ from bot.adapters.telegram_lifecycle import bot_api_root, initialize, stop_updat
 from bot.adapters.telegram_send import TelegramSender, api_chat_id
 from bot.commands import Command, CommandSpec, parse_line, tokenize
 from bot.config import ConfigError, Settings
+from bot.delivery import pause_chat
 from bot.i18n import t
 from bot.models import ChatKind, ChatRef
 from bot.replies import Error, Reply
@@ -174,6 +175,10 @@ class TelegramAdapter:
     async def send(self, chat: ChatRef, reply: Reply, *, skip: int = 0, on_sent: OnSent | None = None) -> list[str]:
         return await self._sender.send(chat, reply, skip=skip, on_sent=on_sent)
 
+    def dm_chat(self, user_id: str) -> ChatRef | None:
+        """A person's private chat (the id of a user); groups and channels have negative ids."""
+        return ChatRef(self.name, user_id, "private") if user_id.isdigit() else None
+
     async def _migrate(self, old_id: str, new_id: str) -> None:
         if old_id != new_id:
             await self._core_or_fail.store.chats.migrate(self.name, old_id, new_id)
@@ -259,7 +264,7 @@ class TelegramAdapter:
         except ChatUnavailable as exc:
             log.warning("cannot reply in telegram chat", extra={"chat": ref.key, "reason": exc.reason})
             if ref.kind != "private":
-                await core.store.chats.pause(self.name, ref.chat_id, exc.reason)
+                await pause_chat(core, ref, exc.reason)
             raise
         except TelegramError:
             raise  # the reply did not get through: _on_error tells the chat
@@ -311,7 +316,7 @@ class TelegramAdapter:
         old, new = change.old_chat_member, change.new_chat_member
         if not _can_post(new, chat):
             reason = _gone_reason(chat, new.status)
-            count = await chats.pause(self.name, ref.chat_id, reason)
+            count = await pause_chat(self._core_or_fail, ref, reason)
             log.info("telegram chat paused", extra={"chat": ref.key, "reason": reason, "subscriptions": count})
         elif not _can_post(old, chat):
             await chats.ensure(ref, chat.title)
