@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import today_listing
-from tests.e2e import BotProcess
+from tests.e2e import BotProcess, serving_arxiv
 from tests.e2e_discord import Fakes, bot_env as discord_env
 from tests.e2e_discord import TOKEN as DISCORD_TOKEN
 from tests.e2e_telegram import TOKEN as TELEGRAM_TOKEN
@@ -30,10 +29,8 @@ STOP_BOUND = 3.0  # seconds from SIGTERM to exit, with the platform unreachable
 
 @pytest.fixture(scope="module")
 def arxiv() -> Iterator[FakeArxiv]:
-    fake = FakeArxiv()
-    fake.day = today_listing()
-    with ThreadedFake(fake) as running:
-        yield running  # type: ignore[misc]
+    with serving_arxiv() as fake:
+        yield fake
 
 
 def free_port() -> int:
