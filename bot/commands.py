@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Literal, Protocol
 from bot.i18n import t
 from bot.models import ChatRef
 from bot.replies import Error, Reply
+from bot.store.db import StorageError
 
 if TYPE_CHECKING:
     from bot.core import Core
@@ -157,6 +158,9 @@ class Dispatcher:
             reply = await spec.handler(self.core, cmd)
         except UsageError as exc:
             return Error(f"{exc}\n{t(language, 'usage')}: {spec.usage}")
+        except StorageError as exc:  # rolled back: say what happened, not "something went wrong"
+            log.warning("storage refused a write", extra={"command": spec.name, "kind": exc.kind, "error": str(exc)})
+            return Error(t(language, "storage_full" if exc.kind == "full" else "storage_busy"))
         except Exception:
             log.exception("handler failed", extra={"command": spec.name, "chat": cmd.chat.key})
             return Error(t(language, "internal_error"))

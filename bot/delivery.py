@@ -19,6 +19,7 @@ from bot.adapters.base import ChatUnavailable
 from bot.links import code_links
 from bot.models import ChatRef, DayPapers, Paper, Topic
 from bot.personal import personal_topic
+from bot.i18n import t
 from bot.replies import Digest, DigestEntry, Text
 from bot.summarizer.schema import SummaryResult, dump_brief, load_brief
 from bot.store.chats import Subscription
@@ -146,7 +147,7 @@ class Delivery:
             try:
                 await adapter.send(target.chat, reply, skip=skip, on_sent=record)
             except ChatUnavailable as exc:
-                paused = await self.core.store.chats.pause(target.chat.platform, target.chat.chat_id, exc.reason)
+                paused = await pause_chat(self.core, target.chat, exc.reason)
                 log.warning("chat unavailable, paused", extra={"chat": target.chat.key, "reason": exc.reason,
                                                                 "paused": paused})
                 return "unavailable"
@@ -163,5 +164,46 @@ class Delivery:
         try:
             await adapter.send(chat, Text(text))
         except ChatUnavailable as exc:
-            await self.core.store.chats.pause(chat.platform, chat.chat_id, exc.reason)
+            await pause_chat(self.core, chat, exc.reason)
+
+
+async def pause_chat(core: Core, chat: ChatRef, reason: str) -> int:
+    """Pause a chat we lost access to, and tell each person who subscribed it, by DM, once.
+
+    ``/subscriptions`` shows the pause, but only to someone who asks in that chat, which
+    may be impossible now. Only subscriptions that were running are reported, so a
+    second failure (or a second "kicked" update) sends nothing.
+    """
+    running = [s for s in await core.store.subscriptions.for_chat(chat) if s.paused_reason is None]
+    paused = await core.store.chats.pause(chat.platform, chat.chat_id, reason)
+    if paused:
+        await _tell_subscribers(core, chat, running, reason)
+    return paused
+
+
+async def _tell_subscribers(core: Core, chat: ChatRef, subs: list[Subscription], reason: str) -> None:
+    adapter = core.adapters.get(chat.platform)
+    dm_chat = getattr(adapter, "dm_chat", None)  # adapters that can write to a person directly
+    if adapter is None or dm_chat is None:
+        return
+    topics: dict[str, list[str]] = {}
+    for sub in subs:
+        platform, _, user_id = (sub.created_by or "").partition(":")
+        if platform == chat.platform and user_id and user_id != chat.chat_id:
+            topics.setdefault(user_id, []).append(sub.topic)
+    if not topics:
+        return
+    language = await core.language_for(chat)
+    name = (await core.store.chats.settings(chat)).title or chat.chat_id
+    for user_id, names in topics.items():
+        target = dm_chat(user_id)
+        if target is None:
+            continue
+        text = t(language, "subscription_paused_dm", chat=name, reason=reason, topics=", ".join(names))
+        try:
+            await adapter.send(target, Text(text))
+        except ChatUnavailable:  # they never opened a chat with the bot: nothing more to do
+            log.info("could not tell the subscriber about a pause", extra={"chat": chat.key, "user": user_id})
+        except Exception:
+            log.warning("could not tell the subscriber about a pause", extra={"chat": chat.key}, exc_info=True)
 

@@ -121,6 +121,25 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "arXiv 没有 '{category}' 这个分类，未做任何保存。你是不是想写 {suggestions}？"
               "全部分类见 https://arxiv.org/category_taxonomy",
     },
+    "arxiv_unavailable": {
+        "en": "arXiv is not answering right now. Please try again later.",
+        "zh": "arXiv 暂时无法访问，请稍后再试。",
+    },
+    "arxiv_error": {"en": "{reason}", "zh": "arXiv 出错了：{reason}"},
+    "storage_busy": {
+        "en": "My storage is busy right now, so nothing was changed. Please try again in a minute.",
+        "zh": "机器人的存储正忙，没有做任何改动，请过一分钟再试。",
+    },
+    "storage_full": {
+        "en": "My storage is full, so nothing was changed. Please tell whoever runs this bot.",
+        "zh": "机器人的存储空间已满，没有做任何改动。请告知机器人的管理员。",
+    },
+    "subscription_paused_dm": {
+        "en": "I can no longer post in {chat} ({reason}), so the daily digest of {topics} there is paused. "
+              "It resumes when I can post there again: add me back, or run /subscribe there again.",
+        "zh": "我已无法在 {chat} 发消息（{reason}），那里的 {topics} 每日速递已暂停。"
+              "恢复我的发言权限（重新把我加回去），或在那里再次 /subscribe，即可恢复。",
+    },
 }
 
 

@@ -3,15 +3,21 @@
 Every record is one line of ``key=value`` pairs (its ``extra`` fields included), and
 every secret from the settings is replaced by ``***`` wherever it appears, including
 inside URLs logged by libraries (the Bot API puts the token in the URL path).
+Discord's interaction tokens are not settings but arrive with each interaction; at
+DEBUG discord.py logs the URLs that carry them (``/interactions/<id>/<token>/callback``
+and ``/webhooks/<application id>/<token>``), so those path segments are masked too.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from collections.abc import Iterable
 
+# A Discord interaction or webhook token: the path segment after the numeric id.
+_URL_TOKENS = re.compile(r"(/(?:interactions|webhooks)/\d+/)[^/\s?#'\"]+")
 _STANDARD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
 
 
@@ -38,7 +44,7 @@ class RedactingFormatter(logging.Formatter):
     def redact(self, text: str) -> str:
         for secret in self.secrets:
             text = text.replace(secret, "***")
-        return text
+        return _URL_TOKENS.sub(r"\1***", text)
 
 
 def _value(value: object) -> str:

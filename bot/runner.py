@@ -46,7 +46,9 @@ async def run(settings: Settings) -> int:
         scheduler = DigestScheduler(core)
         try:
             for adapter in adapters:
-                await adapter.start(core)
+                if not await _start_unless_stopped(adapter, core, stop):
+                    log.info("stopped during start-up")
+                    return 0
                 core.adapters[adapter.name] = adapter
                 started.append(adapter)
                 log.info("adapter started", extra={"adapter": adapter.name})
@@ -89,6 +91,26 @@ async def run_console(core: Core) -> int:
         await scheduler.stop()
         await console.stop()
     return 0
+
+
+async def _start_unless_stopped(adapter: Adapter, core: Core, stop: asyncio.Event) -> bool:
+    """Start an adapter, unless SIGTERM comes first: start-up retries while the platform is
+    unreachable, and a service manager must still be able to stop the bot then."""
+    starting = asyncio.ensure_future(adapter.start(core))
+    stopping = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopping.cancel()
+    if starting.done():
+        starting.result()  # a configuration error stops the bot here
+        return True
+    starting.cancel()
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await starting
+    with contextlib.suppress(Exception):
+        await adapter.stop()  # whatever the cancelled start left open
+    return False
 
 
 def _log_failure(task: asyncio.Task[object]) -> None:

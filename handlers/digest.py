@@ -15,7 +15,7 @@ from bot.personal import PERSONAL_TOPIC, personal_topic
 from bot.models import Paper
 from bot.quotas import QuotaExceeded, QuotaGate
 from bot.replies import Digest, Error, Replies, Reply, Text
-from handlers.common import resolve_topic, say
+from handlers.common import arxiv_down, resolve_topic, say
 
 
 @command(
@@ -66,8 +66,7 @@ async def digest(core: Core, cmd: Command) -> Reply:
                 built = await core.digests.build(topic, language, day=day, limit=limit, include_all=include_all,
                                                  progress=cmd.progress, choose=choice.pick)
             except ArxivError as exc:
-                return Error(say(language, f"arXiv is not answering right now ({exc}). Please try again later.",
-                                 f"arXiv 暂时无法访问（{exc}），请稍后再试。"))
+                return Error(arxiv_down(language, exc))
             except ListingPending as exc:
                 return Error(_pending(language, exc))
             except QuotaExceeded as exc:
@@ -88,8 +87,7 @@ async def _personal(core: Core, cmd: Command, language: str, choice: _Window) ->
     try:
         day = await core.digests.latest_day(categories)
     except ArxivError as exc:
-        return Error(say(language, f"arXiv is not answering right now ({exc}). Please try again later.",
-                         f"arXiv 暂时无法访问（{exc}），请稍后再试。"))
+        return Error(arxiv_down(language, exc))
     except ListingPending as exc:
         return Error(_pending(language, exc))
     topic = personal_topic(language, categories)

@@ -49,10 +49,12 @@ async def subscribe(core: Core, cmd: Command) -> Reply:
     except LimitReached as exc:
         return Error(limit_message(language, "subscriptions", exc))
     await core.schedule_changed(chat=cmd.chat)
+    # The short name is what /subscriptions lists and /unsubscribe takes; the title says what it is.
+    named = topic.name if topic.title in ("", topic.name) else f"{topic.name} ({topic.title})"
     return Text(say(
         language,
-        f"Subscribed to {topic.title}: a digest every {_days(sub.weekdays)} at {at:%H:%M} ({zone}).",
-        f"已订阅 {topic.title}：每个{_days(sub.weekdays, 'zh')} {at:%H:%M}（{zone}）推送。",
+        f"Subscribed to {named}: a digest every {_days(sub.weekdays)} at {at:%H:%M} ({zone}).",
+        f"已订阅 {named}：每个{_days(sub.weekdays, 'zh')} {at:%H:%M}（{zone}）推送。",
     ))
 
 

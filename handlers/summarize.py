@@ -10,7 +10,7 @@ from bot.links import code_links
 from bot.quotas import QuotaExceeded, QuotaGate
 from bot.replies import Error, Reply, Summary
 from bot.summarizer.service import BudgetExhausted
-from handlers.common import say
+from handlers.common import arxiv_down, say
 
 
 @command(
@@ -35,8 +35,7 @@ async def summarize(core: Core, cmd: Command) -> Reply:
             await core.store.papers.upsert(found)
             paper = found[0] if found else None
     except ArxivError as exc:
-        return Error(say(language, f"arXiv is not answering right now ({exc}). Please try again later.",
-                         f"arXiv 暂时无法访问（{exc}），请稍后再试。"))
+        return Error(arxiv_down(language, exc))
     if paper is None:
         return Error(say(language, f"arXiv has no paper {ref.id}. Check the id.", f"arXiv 上没有论文 {ref.id}，请检查编号。"))
     figures = (await core.store.chats.settings(cmd.chat)).figures

@@ -13,16 +13,28 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tests.conftest import NOW
+from tests.conftest import NOW, today_listing
+from tests.fakes.arxiv import FakeArxiv
+from tests.fakes.base import ThreadedFake
 
 ROOT = Path(__file__).resolve().parent.parent
 # Names a developer's shell may carry that must not leak into the bot under test.
 _SCRUB = ("PAPERBOT_", "TELEGRAM_", "DISCORD_", "GEMINI_", "GOOGLE_", "OPENAI_", "HTTP_PROXY", "HTTPS_PROXY",
           "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
+
+
+@contextmanager
+def serving_arxiv() -> Iterator[FakeArxiv]:
+    """A fake arXiv announcing today's listing, served from its own thread for a bot subprocess."""
+    fake = FakeArxiv()
+    fake.day = today_listing()
+    with ThreadedFake(fake) as running:
+        yield running  # type: ignore[misc]
 
 
 def pinned_clock_env(start: datetime) -> dict[str, str]:

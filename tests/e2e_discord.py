@@ -107,7 +107,7 @@ def running_fakes() -> Iterator[Fakes]:
         yield Fakes(discord_fake, discord_thread, arxiv_fake)
 
 
-def bot_env(fakes: Fakes, db_path: Path) -> dict[str, str]:
+def bot_env(fakes: Fakes, db_path: Path, **extra: str) -> dict[str, str]:
     return scrubbed_env(
         DISCORD_BOT_TOKEN=TOKEN,
         PAPERBOT_DISCORD_API_URL=f"{fakes.discord.url}/api/v10",
@@ -118,13 +118,14 @@ def bot_env(fakes: Fakes, db_path: Path) -> dict[str, str]:
         PAPERBOT_DB_PATH=str(db_path),
         PAPERBOT_LLM_BACKEND="extractive",
         PAPERBOT_LANGUAGE="en",
+        **extra,
     )
 
 
-def start_bot(fakes: Fakes, db_path: Path, workdir: Path) -> BotProcess:
+def start_bot(fakes: Fakes, db_path: Path, workdir: Path, **extra_env: str) -> BotProcess:
     """Start paperbot and return once its gateway session is up (a new IDENTIFY reached the fake)."""
     before = len(fakes.discord.identified)
-    bot = BotProcess(bot_env(fakes, db_path), workdir)
+    bot = BotProcess(bot_env(fakes, db_path, **extra_env), workdir)
     bot.wait_until(lambda: len(fakes.discord.identified) > before, "the gateway IDENTIFY", timeout=30)
     return bot
 

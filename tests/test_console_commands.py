@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.models import ChatRef, Paper
 from bot.replies import Digest, Error, Summary, Text
 from tests.conftest import REFERENCE_IDS, ConsoleBot
@@ -175,3 +177,17 @@ async def test_odd_digits_and_non_listing_dates_get_clear_answers(bot: ConsoleBo
     assert isinstance(said.reply, Error) and "1 to 100" in said.text
     saturday = await bot.say("/digest virtual-humans 2024-07-06")
     assert isinstance(saturday.reply, Digest) and saturday.reply.no_announcement
+
+
+async def test_subscribe_confirmation_names_the_topic_as_the_other_commands_do(bot: ConsoleBot) -> None:
+    said = await bot.say("/subscribe virtual-humans 07:30 Asia/Shanghai", chat=GROUP)
+    assert said.text.startswith("Subscribed to virtual-humans (元宇宙/虚拟人 · Virtual humans): "), said.text
+
+
+@pytest.mark.parametrize("line", ["/summarize 2407.12345", "/digest virtual-humans"])
+async def test_arxiv_down_says_try_again_later_once(bot: ConsoleBot, arxiv: FakeArxiv, line: str) -> None:
+    arxiv.faults.extend(["500"] * 50)
+    said = await bot.say(line)
+    assert isinstance(said.reply, Error)
+    assert said.text.lower().count("try again later") == 1, said.text
+    assert "arXiv is not answering right now" in said.text

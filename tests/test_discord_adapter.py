@@ -21,6 +21,7 @@ from tests.conftest import NOW, today_listing
 from tests.fakes.clock import ManualClock
 from bot.config import ConfigError, Settings
 from bot.core import Core
+from bot.delivery import Delivery
 from bot.models import ChatRef
 from bot.replies import Digest, Text
 from bot.store.db import get_meta
@@ -279,10 +280,29 @@ async def test_rejected_token_is_a_configuration_error(
     assert fake.identified == []
 
 
-async def test_an_error_after_thinking_is_shown_to_its_sender_only(adapter: DiscordAdapter, fake: FakeDiscord) -> None:
+async def test_an_error_after_thinking_replaces_the_thinking_message(adapter: DiscordAdapter, fake: FakeDiscord) -> None:
     interaction = await fake.slash("summarize", {"paper": "https://evil.example/abs/2407.21002"})
-    await fake.wait_until(lambda: any(p.kind == "followup" for p in fake.followups if p.token == interaction.token))
-    assert fake.callback_types(interaction.token) == [5]  # deferred, "thinking…" shown to everyone
-    steps = [p for p in fake.followups if p.token == interaction.token]
-    assert [p.kind for p in steps] == ["delete", "followup"]
-    assert steps[1].payload["flags"] & EPHEMERAL
+    await fake.wait_until(lambda: bool(fake.seen(interaction.token)))
+    assert fake.callback_types(interaction.token) == [5]  # deferred: "thinking…" within 3 s
+    (shown,) = fake.seen(interaction.token)
+    assert "arxiv" in shown.lower()
+    assert [p.kind for p in fake.followups if p.token == interaction.token] == ["edit"]  # nothing deleted
+
+
+async def test_losing_access_tells_the_subscriber_once_by_dm(
+    adapter: DiscordAdapter, core: Core, fake: FakeDiscord,
+) -> None:
+    core.adapters[adapter.name] = adapter
+    interaction = await fake.slash("subscribe", {"topic": "virtual-humans"}, permissions=MANAGER)
+    await fake.wait_until(lambda: bool(fake.seen(interaction.token)))
+    [sub] = await core.store.subscriptions.for_chat(CHANNEL)
+    assert sub.created_by == f"discord:{USER_ID}"
+    fake.forbid_channel(CHANNEL_ID, 50001)  # the bot lost access to the channel
+
+    delivery = Delivery(core)
+    assert await delivery.deliver_subscription(sub, NOW) == "unavailable"
+    await delivery.notify_failure(CHANNEL, "en", "arXiv down")  # a second failure in the same chat
+
+    [notice] = fake.posts_to(fake.dm_channels[str(USER_ID)])
+    assert "virtual-humans" in notice.content and "paused" in notice.content
+    assert "50001" in notice.content

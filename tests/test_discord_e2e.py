@@ -62,6 +62,29 @@ def test_summarize_is_deferred_then_followed_up(live: Live) -> None:
     assert all(r.kind == "followup" for r in replies)
 
 
+@pytest.mark.parametrize(("paper", "says"), [
+    ("hello", "arXiv id"),
+    ("2407.99999", "arXiv has no paper 2407.99999"),
+])
+def test_an_error_after_thinking_is_seen_by_the_user(live: Live, paper: str, says: str) -> None:
+    interaction = live.slash("summarize", {"paper": paper})
+    live.settled_replies(interaction.token)
+
+    assert live.fakes.discord.callback_types(interaction.token) == [5]
+    (shown,) = live.fakes.discord.seen(interaction.token)
+    assert says in shown
+
+
+def test_an_arxiv_outage_during_summarize_is_seen_by_the_user(live: Live) -> None:
+    live.fakes.arxiv.faults.extend(["500"] * 5)  # every try of one lookup fails
+    interaction = live.slash("summarize", {"paper": "2407.12345"})
+    live.settled_replies(interaction.token)
+    live.fakes.arxiv.faults.clear()
+
+    (shown,) = live.fakes.discord.seen(interaction.token)
+    assert "arXiv" in shown and "try again later" in shown.lower()
+
+
 def test_subscribe_needs_manage_channels_in_a_server(live: Live) -> None:
     refused = live.slash("subscribe", {"topic": "virtual-humans"}, permissions=MEMBER)
     (reply,) = live.settled_replies(refused.token)
@@ -104,3 +127,16 @@ def test_commands_sync_once_and_sigterm_exits_cleanly(tmp_path: Path) -> None:
         assert "Traceback" not in output, output
         assert TOKEN not in output
     assert fakes.discord.bad_tokens == []
+
+
+def test_debug_logs_hide_interaction_tokens(tmp_path: Path) -> None:
+    with running_fakes() as fakes:
+        bot = start_bot(fakes, tmp_path / "paperbot.db", tmp_path, PAPERBOT_LOG_LEVEL="DEBUG")
+        interaction = fakes.discord_thread.call(fakes.discord.slash("summarize", {"paper": "hello"}))
+        bot.wait_until(lambda: bool(fakes.discord.seen(interaction.token)), "the reply")
+        assert bot.stop() == 0
+
+    output = bot.output()
+    assert f"/interactions/{interaction.id}/***/callback" in output  # discord.py did log the URL
+    assert interaction.token not in output
+    assert TOKEN not in output

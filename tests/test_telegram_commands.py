@@ -289,3 +289,32 @@ async def _settled(fake: FakeTelegram, chat_id: int, quiet_for: float = 0.5) -> 
         count = len(fake.messages_to(chat_id))
         await asyncio.sleep(quiet_for)
     return fake.messages_to(chat_id)
+
+
+async def test_a_broken_answer_after_a_sent_reply_is_logged_not_shown(
+    tg: InProcessBot, caplog: pytest.LogCaptureFixture,
+) -> None:
+    tg.fake.malformed.add("sendMessage")  # the message goes out; the Message sent back lacks chat and date
+    tg.fake.group_message(GROUP, ADMIN, "/subscribe virtual-humans 08:00")
+    await tg.fake.wait_for_sent(1, chat_id=GROUP)
+    await quiet(tg.fake, 1.0)
+    assert [s.plain for s in tg.fake.messages_to(GROUP)] == [tg.fake.messages_to(GROUP)[0].plain]
+    assert "Subscribed" in tg.fake.messages_to(GROUP)[0].plain
+    assert "something went wrong" not in "\n".join(s.plain for s in tg.fake.messages_to(GROUP))
+    subs = await tg.core.store.subscriptions.for_chat(ChatRef("telegram", str(GROUP), "group"))
+    assert [s.topic for s in subs] == ["virtual-humans"]
+    assert "reply sent, but Telegram's answer could not be read" in caplog.text
+
+
+async def test_bot_kicked_tells_the_subscriber_once_by_dm(tg: InProcessBot) -> None:
+    chat = ChatRef("telegram", str(GROUP), "group")
+    tg.fake.user(ADMIN, "Ada")  # has a private chat with the bot
+    tg.fake.group_message(GROUP, ADMIN, "/subscribe virtual-humans")
+    await tg.fake.wait_for_sent(1, chat_id=GROUP)
+    tg.fake.my_chat_member(GROUP, "kicked")
+    [notice] = await tg.fake.wait_for_sent(1, chat_id=ADMIN)
+    assert "virtual-humans" in notice.plain and "paused" in notice.plain
+    tg.fake.my_chat_member(GROUP, "kicked")  # told once, not at every update
+    await _until(lambda: _paused(tg, chat))
+    await quiet(tg.fake, 1.0)
+    assert len(tg.fake.messages_to(ADMIN)) == 1

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import today_listing
+from tests.e2e import serving_arxiv
 from tests.e2e_telegram import TOKEN, BotProcess, settled, start_paperbot
 from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.base import ThreadedFake
@@ -24,10 +24,8 @@ ADMIN, MEMBER = 7001, 7002
 
 @pytest.fixture(scope="module")
 def arxiv() -> Iterator[FakeArxiv]:
-    fake = FakeArxiv()
-    fake.day = today_listing()
-    with ThreadedFake(fake) as running:
-        yield running  # type: ignore[misc]
+    with serving_arxiv() as fake:
+        yield fake
 
 
 @pytest.fixture(scope="module")

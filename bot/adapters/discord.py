@@ -11,6 +11,10 @@ keeps the REST base in the class attribute ``Route.BASE`` and the gateway in
 ``DiscordWebSocket.DEFAULT_GATEWAY`` (a ``yarl.URL``), and a plain ``Client`` never asks
 ``/gateway``. So with a non-default base we ask that base's ``GET /gateway`` and use its
 answer; that is how tests run the real adapter against a fake Discord on 127.0.0.1.
+
+Start-up retries the REST login on network errors (a rejected token stops at once).
+Stopping does not wait for discord.py's reconnect sleep, which grows to minutes while
+Discord is unreachable and is not woken by ``close()``.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import logging
 import re
 from typing import TYPE_CHECKING, Any, Optional
 
+import aiohttp
 import discord
 import yarl
 from discord import app_commands
@@ -48,6 +53,10 @@ log = logging.getLogger(__name__)
 DEFAULT_API_URL = "https://discord.com/api/v10"
 _DEFAULT_GATEWAY = DiscordWebSocket.DEFAULT_GATEWAY
 META_KEY = "discord_commands_hash"
+START_RETRY_SECONDS = (0.5, 30.0)  # first and longest wait between start-up attempts
+GATEWAY_STOP_SECONDS = 1.0  # then the gateway task is cancelled: it may be sleeping before a reconnect
+NETWORK_ERRORS = (OSError, aiohttp.ClientError, asyncio.TimeoutError, discord.DiscordServerError,
+                  discord.GatewayNotFound)
 FAST_REPLY_SECONDS = 2.0  # a "fast" command that is still busy by then is deferred (Discord allows 3 s)
 NO_MENTIONS = discord.AllowedMentions.none()
 
@@ -133,7 +142,7 @@ class DiscordAdapter:
 
     async def start(self, core: Core) -> None:
         """Log in, sync commands if they changed, connect the gateway in the background, wait for READY."""
-        client = await self._login(core)
+        client = await self._login_retrying(core)
         try:
             await self._sync_if_changed()
         except Exception:  # a failed sync must not keep the bot offline; retried next start
@@ -165,11 +174,24 @@ class DiscordAdapter:
         if self.client is not None and not self.client.is_closed():
             await self.client.close()
         if self._gateway_task is not None:
-            _, pending = await asyncio.wait({self._gateway_task}, timeout=10)
+            _, pending = await asyncio.wait({self._gateway_task}, timeout=GATEWAY_STOP_SECONDS)
             for task in pending:
                 task.cancel()
             await asyncio.gather(self._gateway_task, return_exceptions=True)
             self._gateway_task = None
+
+    async def _login_retrying(self, core: Core) -> _Client:
+        """:meth:`_login` until Discord answers; a network error at boot is not a crash."""
+        wait, longest = START_RETRY_SECONDS
+        attempt = 1
+        while True:
+            try:
+                return await self._login(core)
+            except NETWORK_ERRORS as exc:
+                log.warning("discord is not reachable; retrying", extra={"attempt": attempt, "seconds": wait,
+                                                                          "error": str(exc) or type(exc).__name__})
+            await asyncio.sleep(wait)
+            wait, attempt = min(wait * 2, longest), attempt + 1
 
     async def _login(self, core: Core) -> _Client:
         """REST login: fetches the bot user and application id; opens no gateway connection."""
@@ -281,9 +303,11 @@ class DiscordAdapter:
                 continue
             deferred = interaction.response.type is discord.InteractionResponseType.deferred_channel_message
             if index == 0 and msg.ephemeral and deferred:
-                # The first follow-up after a public "thinking…" edits that message and Discord
-                # ignores its ephemeral flag: remove it so an error is shown to its sender only.
-                await interaction.delete_original_response()
+                # After defer(thinking=True) the "thinking…" message *is* the original response and
+                # its visibility was fixed then; deleting it and following up leaves the user with
+                # nothing. Replace it instead, so the error is seen where "thinking…" was.
+                await interaction.edit_original_response(**_edit_kwargs(msg))
+                continue
             await interaction.followup.send(**kwargs, ephemeral=msg.ephemeral, wait=True)
 
     async def on_command_error(self, interaction: Interaction, error: app_commands.AppCommandError) -> None:
@@ -343,6 +367,10 @@ class DiscordAdapter:
                 raise ChatUnavailable(f"discord: {reason} ({exc.code})") from exc
             raise
         return ids
+
+    def dm_chat(self, user_id: str) -> ChatRef | None:
+        """A person's direct messages; ``send`` opens the DM channel on first use."""
+        return ChatRef(self.name, f"user:{user_id}", "private") if user_id.isdigit() else None
 
     async def dm_channel_id(self, user_id: str) -> int:
         """The DM channel for a user, created on first use (personal digests go there)."""
@@ -478,6 +506,12 @@ def _send_kwargs(msg: OutMessage) -> dict[str, Any]:
     if msg.files:
         kwargs["files"] = msg.discord_files()
     return kwargs
+
+
+def _edit_kwargs(msg: OutMessage) -> dict[str, Any]:
+    """Like :func:`_send_kwargs` for an edit: every field is set, so nothing of "thinking…" remains."""
+    return {"content": msg.content or None, "embeds": msg.embeds or [], "attachments": msg.discord_files(),
+            "allowed_mentions": NO_MENTIONS}
 
 
 def _log_gateway_end(task: asyncio.Task[None]) -> None:

@@ -15,6 +15,7 @@ Things that are easy to get wrong and are handled here:
 * Being removed or blocked arrives as a ``my_chat_member`` update: the chat's
   subscriptions are paused, and resumed when the bot is let back in.
 * httpx logs request URLs, which contain the token, at INFO.
+* Start-up retries and a prompt stop live in ``telegram_lifecycle``.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from urllib.parse import urlsplit
 
 from telegram import Bot, BotCommand, CallbackQuery, Chat, Message, Update
 from telegram.constants import ChatAction, ChatMemberStatus, ChatType
-from telegram.error import InvalidToken, TelegramError
+from telegram.error import TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -46,9 +47,11 @@ from telegram.ext import (
 )
 
 from bot.adapters.base import ChatUnavailable, OnSent, PlatformLimits
+from bot.adapters.telegram_lifecycle import bot_api_root, initialize, stop_updater
 from bot.adapters.telegram_send import TelegramSender, api_chat_id
 from bot.commands import Command, CommandSpec, parse_line, tokenize
 from bot.config import ConfigError, Settings
+from bot.delivery import pause_chat
 from bot.i18n import t
 from bot.models import ChatKind, ChatRef
 from bot.replies import Error, Reply
@@ -93,7 +96,7 @@ class TelegramAdapter:
 
     async def start(self, core: Core) -> None:
         self._core = core
-        api = self.settings.telegram_api_url
+        api = bot_api_root(self.settings.telegram_api_url)
         # aiolimiter is a leaky bucket: it admits a burst of max_rate, then max_rate per period, so up
         # to twice max_rate in one period. The defaults (30/s, 20/min) therefore allow 60 and 40, which
         # Telegram answers with 429s; one 429 pauses *every* request for up to a minute. These
@@ -113,10 +116,7 @@ class TelegramAdapter:
         app.add_handler(ChatMemberHandler(self._on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
         app.add_handler(CallbackQueryHandler(self._on_button))
         app.add_error_handler(self._on_error)
-        try:
-            await app.initialize()
-        except InvalidToken:
-            raise ConfigError("configuration error: TELEGRAM_BOT_TOKEN: rejected by Telegram") from None
+        await initialize(app, api)
         self._app = app
         try:
             await self._publish_commands(specs)
@@ -143,7 +143,7 @@ class TelegramAdapter:
             return
         try:
             if app.updater is not None and app.updater.running:
-                await app.updater.stop()
+                await stop_updater(app)
             pending = {task for task in self._inflight if task is not asyncio.current_task()}
             if pending:
                 _, late = await asyncio.wait(pending, timeout=STOP_GRACE_SECONDS)
@@ -174,6 +174,10 @@ class TelegramAdapter:
 
     async def send(self, chat: ChatRef, reply: Reply, *, skip: int = 0, on_sent: OnSent | None = None) -> list[str]:
         return await self._sender.send(chat, reply, skip=skip, on_sent=on_sent)
+
+    def dm_chat(self, user_id: str) -> ChatRef | None:
+        """A person's private chat (the id of a user); groups and channels have negative ids."""
+        return ChatRef(self.name, user_id, "private") if user_id.isdigit() else None
 
     async def _migrate(self, old_id: str, new_id: str) -> None:
         if old_id != new_id:
@@ -260,8 +264,14 @@ class TelegramAdapter:
         except ChatUnavailable as exc:
             log.warning("cannot reply in telegram chat", extra={"chat": ref.key, "reason": exc.reason})
             if ref.kind != "private":
-                await core.store.chats.pause(self.name, ref.chat_id, exc.reason)
+                await pause_chat(core, ref, exc.reason)
             raise
+        except TelegramError:
+            raise  # the reply did not get through: _on_error tells the chat
+        except Exception:
+            # Telegram took the message, but reading its answer failed. The command worked (a
+            # subscription may be saved), so telling the chat "something went wrong" would be false.
+            log.exception("reply sent, but Telegram's answer could not be read", extra={"chat": ref.key})
 
     async def _can_admin(self, chat: Chat, message: Message | None, user: Any, spec: CommandSpec | None) -> bool:
         """Private chats and channel posts are admin by nature; groups ask Telegram, only when needed."""
@@ -306,7 +316,7 @@ class TelegramAdapter:
         old, new = change.old_chat_member, change.new_chat_member
         if not _can_post(new, chat):
             reason = _gone_reason(chat, new.status)
-            count = await chats.pause(self.name, ref.chat_id, reason)
+            count = await pause_chat(self._core_or_fail, ref, reason)
             log.info("telegram chat paused", extra={"chat": ref.key, "reason": reason, "subscriptions": count})
         elif not _can_post(old, chat):
             await chats.ensure(ref, chat.title)

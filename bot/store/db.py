@@ -5,6 +5,12 @@ that uses them, so one task's rollback would discard another's writes. All write
 through :meth:`Database.write`, which holds a lock and opens ``BEGIN IMMEDIATE``
 (under WAL a deferred transaction that upgrades to a write fails at once with
 "database is locked", ignoring the busy timeout).
+
+Another process may hold the write lock (a backup, ``sqlite3`` in a shell). A write
+waits for it for :data:`WRITE_BUSY_SECONDS` at most, retrying with short sleeps that
+leave the event loop free, then raises :class:`StorageBusy`; a full disk (or
+``max_page_count``) raises :class:`StorageFull`. Both roll back, so nothing changed,
+and the dispatcher tells the user so instead of "something went wrong".
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC
@@ -26,6 +33,33 @@ from bot.store.migrations import MIGRATIONS, SCHEMA_VERSION
 log = logging.getLogger(__name__)
 
 Params = Sequence[Any] | dict[str, Any]
+
+WRITE_BUSY_SECONDS = 3.0  # how long a write waits for another connection's lock (Discord answers within 3 s)
+_BUSY_STEP_MS = 200  # one attempt's own busy wait inside SQLite
+_BUSY = {"SQLITE_BUSY", "SQLITE_LOCKED"}
+
+
+class StorageError(Exception):
+    """A write could not be made; it was rolled back. ``kind`` is "busy" or "full"."""
+
+    kind = "error"
+
+
+class StorageBusy(StorageError):
+    kind = "busy"
+
+
+class StorageFull(StorageError):
+    kind = "full"
+
+
+def _storage_error(exc: sqlite3.Error) -> StorageError | None:
+    name = getattr(exc, "sqlite_errorname", "")
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        return StorageBusy(str(exc))
+    if name.startswith("SQLITE_FULL"):
+        return StorageFull(str(exc))
+    return None
 
 
 class Database:
@@ -50,6 +84,8 @@ class Database:
         try:
             await writer.execute("PRAGMA journal_mode=WAL")
             await _migrate(writer)
+            # Writes wait in short steps so Database._begin can give up in time; readers (WAL) never wait.
+            await writer.execute(f"PRAGMA busy_timeout={_BUSY_STEP_MS}")
             reader = writer if path == ":memory:" else await _connect(path)
         except BaseException:
             await writer.close()
@@ -69,16 +105,44 @@ class Database:
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[aiosqlite.Connection]:
-        """One write transaction; commits on success, rolls back on any error."""
+        """One write transaction; commits on success, rolls back on any error.
+
+        Raises :class:`StorageBusy` or :class:`StorageFull` (after rolling back) for a
+        lock held elsewhere for too long or a full database.
+        """
         async with self._lock:
-            await self._writer.execute("BEGIN IMMEDIATE")
+            await self._begin()
             try:
                 yield self._writer
-            except BaseException:
-                await self._writer.rollback()
-                raise
-            else:
                 await self._writer.commit()
+            except BaseException as exc:
+                if self._writer.in_transaction:
+                    await self._writer.rollback()
+                storage = _storage_error(exc) if isinstance(exc, sqlite3.Error) else None
+                if storage is not None:
+                    raise storage from exc
+                raise
+
+    async def _begin(self) -> None:
+        """``BEGIN IMMEDIATE``, retried while another connection holds the write lock."""
+        deadline = time.monotonic() + WRITE_BUSY_SECONDS
+        attempt = 0
+        while True:
+            try:
+                await self._writer.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if getattr(exc, "sqlite_errorname", "") not in _BUSY:
+                    storage = _storage_error(exc)
+                    if storage is None:
+                        raise
+                    raise storage from exc
+                if time.monotonic() >= deadline:
+                    log.warning("database is locked by another connection; giving up",
+                                extra={"seconds": WRITE_BUSY_SECONDS, "attempts": attempt + 1})
+                    raise StorageBusy(str(exc)) from exc
+            attempt += 1
+            await asyncio.sleep(min(0.05 * 2**attempt, 0.5, max(0.0, deadline - time.monotonic())))
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         """Run one write statement in its own transaction; returns lastrowid."""

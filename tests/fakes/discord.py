@@ -9,6 +9,11 @@ It speaks the wire the way discord.py 2.7.1 needs it:
 - the gateway sends plain-text JSON frames: discord.py asks for ``compress=zlib-stream``
   in the URL, but only decompresses *binary* frames, so text frames need no zlib.
 
+After a deferred response ("thinking…") the first follow-up *fills* that message and
+keeps the ephemerality chosen at defer time, as Discord does; once the original is
+deleted, that follow-up and any edit of it fail with 404 / 10008 (Unknown Message),
+so the user sees nothing. :meth:`FakeDiscord.seen` is what the user is left with.
+
 Like Discord it refuses messages that break a limit with 400 and code 50035, and tests
 can script faults: a 429 with ``retry_after`` on a route, 403 (50001/50013) or 404
 (10003) on a channel. Everything is recorded: ``messages``, ``callbacks``,
@@ -69,6 +74,7 @@ class Posted:
     channel_id: str | None = None
     token: str | None = None  # interaction token for callbacks and follow-ups
     kind: str = "message"  # message, callback, followup, edit
+    fills_original: bool = False  # the first follow-up after a defer: it becomes the "thinking…" message
 
     @property
     def content(self) -> str:
@@ -158,6 +164,7 @@ class FakeDiscord(FakeServer):
         self._seq = 0
         self._ids = itertools.count(1_300_000_000_000_000_000)
         self._command_ids: dict[str, str] = {}
+        self._originals: dict[str, dict[str, bool]] = {}  # token -> deferred/ephemeral/filled/deleted
         super().__init__()
 
     # ------------------------------------------------------------ test controls
@@ -184,6 +191,25 @@ class FakeDiscord(FakeServer):
         out = [Posted(c.payload.get("data") or {}, c.files, token=token, kind="callback")
                for c in self.callbacks if c.token == token and c.payload.get("type") in (4, 7)]
         return out + [f for f in self.followups if f.token == token]
+
+    def seen(self, token: str) -> list[str]:
+        """The texts the user can see for one interaction now: the original response (as last
+        edited, unless deleted) and every follow-up after it."""
+        original: str | None = None
+        extra: list[str] = []
+        for c in self.callbacks:
+            if c.token == token and c.payload.get("type") in (4, 7):
+                original = Posted(c.payload.get("data") or {}).text
+        for f in self.followups:
+            if f.token != token:
+                continue
+            if f.kind == "edit" or f.fills_original:
+                original = f.text
+            elif f.kind == "delete":
+                original = None
+            else:
+                extra.append(f.text)
+        return ([original] if original is not None else []) + extra
 
     def callback_types(self, token: str) -> list[int]:
         return [int(c.payload.get("type", 0)) for c in self.callbacks if c.token == token]
@@ -381,6 +407,9 @@ class FakeDiscord(FakeServer):
                 return self._reject(request, problems)
         self.callbacks.append(Posted(payload, files, token=token, kind="callback"))
         flags = int(data.get("flags") or 0)
+        if kind in (4, 5):
+            self._originals[token] = {"deferred": kind == 5, "ephemeral": bool(flags & EPHEMERAL),
+                                      "filled": kind == 4, "deleted": False}
         interaction = {"id": request.match_info["id"], "type": 2, "response_message_loading": kind == 5,
                        "response_message_ephemeral": bool(flags & EPHEMERAL)}
         resource: dict[str, Any] = {"type": kind}
@@ -398,7 +427,16 @@ class FakeDiscord(FakeServer):
             return self._reject(request, problems)
         if not (payload.get("content") or payload.get("embeds") or files):
             return _json({"code": 50006, "message": "Cannot send an empty message"}, 400)
-        self.followups.append(Posted(payload, files, token=request.match_info["token"], kind="followup"))
+        token = request.match_info["token"]
+        original = self._originals.get(token)
+        fills = False
+        if original is not None and original["deferred"] and not original["filled"]:
+            # The first follow-up after a defer fills the "thinking…" message, whatever its own flags.
+            if original["deleted"]:
+                return _json({"code": 10008, "message": "Unknown Message"}, 404)
+            original["filled"], fills = True, True
+            payload = {**payload, "flags": EPHEMERAL if original["ephemeral"] else 0}
+        self.followups.append(Posted(payload, files, token=token, kind="followup", fills_original=fills))
         if request.query.get("wait") in ("true", "1", "True"):
             return _json(self.message_payload(str(CHANNEL_ID), payload, files, webhook=True))
         return web.Response(status=204, headers={"Via": "1.1 google"})
@@ -408,10 +446,20 @@ class FakeDiscord(FakeServer):
         problems = limit_problems(payload)
         if problems:
             return self._reject(request, problems)
+        original = self._originals.get(request.match_info["token"])
+        if request.match_info["message"] == "@original" and original is not None:
+            if original["deleted"]:
+                return _json({"code": 10008, "message": "Unknown Message"}, 404)
+            original["filled"] = True
         self.followups.append(Posted(payload, files, token=request.match_info["token"], kind="edit"))
         return _json(self.message_payload(str(CHANNEL_ID), payload, files, webhook=True))
 
     async def _delete_webhook_message(self, request: web.Request) -> web.Response:
+        original = self._originals.get(request.match_info["token"])
+        if request.match_info["message"] == "@original" and original is not None:
+            if original["deleted"]:
+                return _json({"code": 10008, "message": "Unknown Message"}, 404)
+            original["deleted"] = True
         self.followups.append(Posted({}, [], token=request.match_info["token"], kind="delete"))
         return web.Response(status=204, headers={"Via": "1.1 google"})
 

@@ -193,6 +193,8 @@ class FakeTelegram(FakeServer):
         self.group_rate: int | None = 20  # messages per sliding minute in one group or channel
         self.rate_limited: list[tuple[str, int | str]] = []
         self.honour_allowed_updates = True
+        self.malformed: set[str] = set()  # methods that succeed but answer with a Message missing chat and date
+        self.outage = 0  # answer this many next requests with 502 Bad Gateway, as a proxy in front of Telegram would
         # Updates
         self._updates: deque[JSON] = deque()
         self._allowed: set[str] = set(DEFAULT_UPDATES)
@@ -378,6 +380,9 @@ class FakeTelegram(FakeServer):
             return _json({"ok": False, "error_code": 401, "description": "Unauthorized"}, 401)
         params = await _params(request)
         self.requests.append((method, params))
+        if self.outage > 0:
+            self.outage -= 1
+            return _json({"ok": False, "error_code": 502, "description": "Bad Gateway"}, 502)
         handler = getattr(self, f"_api_{method}", None)
         if handler is None:
             return _json({"ok": False, "error_code": 404, "description": "Not Found: method not found"}, 404)
@@ -390,6 +395,8 @@ class FakeTelegram(FakeServer):
             if exc.parameters:
                 body["parameters"] = exc.parameters
             return _json(body, exc.code)
+        if method in self.malformed and isinstance(result, dict):
+            result = {"message_id": result.get("message_id")}  # the work was done; the answer is broken
         return _json({"ok": True, "result": result})
 
     async def _file(self, request: web.Request) -> web.Response:
