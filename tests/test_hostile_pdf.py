@@ -16,6 +16,7 @@ from typing import Any
 from bot.store import Store
 from bot.store.summaries import SummaryKey
 from bot.summarizer.prompts import PROMPT_VERSION
+from tests.conftest import ConsoleBot
 from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.gemini import FakeGemini
 from tests.test_summarizer_support import (  # noqa: F401 - fixtures
@@ -72,6 +73,12 @@ async def test_a_summary_from_the_abstract_because_of_the_queue_is_upgraded_when
     upgraded = await s.summarize(late[-1].paper, "full", "en")
     assert upgraded.source == "pdf" and upgraded.note is None and upgraded.outcome == "cached"
     assert len([r for r in arxiv.requests if r.path.startswith("/pdf/")]) == 4
+
+
+async def test_fifty_concurrent_summaries_of_one_paper_ask_arxiv_once(bot: ConsoleBot, arxiv: FakeArxiv) -> None:
+    said = await asyncio.gather(*(bot.say("/summarize 2407.21002", user=f"u{i}") for i in range(50)))
+    assert all("2407.21002" in s.text for s in said)
+    assert len(arxiv.api_requests()) == 1  # was 50: one metadata request each
 
 
 def _images_only_pdf() -> bytes:
