@@ -98,6 +98,8 @@ class Politeness:
         self._lock = asyncio.Lock()
         self._last_start: float | None = None
         self._not_before = float("-inf")
+        self.waiting = 0  # requests waiting for or holding the slot: the queue a user can be told about
+        self.served = 0  # requests given the slot so far; with ``waiting``, a place in the queue
 
     def defer(self, seconds: float) -> None:
         self._not_before = max(self._not_before, self._clock() + seconds)
@@ -105,17 +107,22 @@ class Politeness:
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
         """Hold the only request slot; the body is one HTTP request."""
-        async with self._lock:
-            while True:
-                earliest = self._not_before
-                if self._last_start is not None:
-                    earliest = max(earliest, self._last_start + self.delay)
-                wait = earliest - self._clock()
-                if wait <= 0:
-                    break
-                await self._sleep(wait)
-            self._last_start = self._clock()
-            yield
+        self.waiting += 1
+        try:
+            async with self._lock:
+                while True:
+                    earliest = self._not_before
+                    if self._last_start is not None:
+                        earliest = max(earliest, self._last_start + self.delay)
+                    wait = earliest - self._clock()
+                    if wait <= 0:
+                        break
+                    await self._sleep(wait)
+                self._last_start = self._clock()
+                self.served += 1
+                yield
+        finally:
+            self.waiting -= 1
 
 
 class ArxivSource:
@@ -236,8 +243,15 @@ class ArxivSource:
             offset += len(page.papers)
         return list(papers.values())
 
-    async def fetch_pdf(self, paper_id: str, version: int | None = None, max_bytes: int | None = None) -> bytes:
-        """Download a PDF under the same politeness; refuses bodies over ``max_bytes``."""
+    async def fetch_pdf(
+        self, paper_id: str, version: int | None = None, max_bytes: int | None = None, *,
+        started: Callable[[], None] | None = None,
+    ) -> bytes:
+        """Download a PDF under the same politeness; refuses bodies over ``max_bytes``.
+
+        ``started`` is called each time the download holds the request slot, so a caller's
+        deadline can count downloading and not the wait for the slot.
+        """
         if not is_arxiv_id(paper_id):
             raise ArxivError("That is not an arXiv id, so there is no PDF to fetch.")
         limit = max_bytes if max_bytes is not None else self._settings.pdf_max_bytes
@@ -246,6 +260,8 @@ class ArxivSource:
         attempts = self._settings.arxiv_retries + 1
         for attempt in range(attempts):
             async with self.politeness.slot():
+                if started is not None:
+                    started()
                 self.stats.pdf_requests += 1
                 try:
                     async with self._open(url, None) as response:
@@ -260,6 +276,10 @@ class ArxivSource:
                     retry = _Retry(f"connection error: {exc!r}")
             self._back_off(attempt, attempts, retry, url)
         raise ArxivUnavailable(f"arXiv did not send the PDF after {attempts} tries; please try again later.")
+
+    def queue(self) -> tuple[int, int]:
+        """(requests waiting for or holding the request slot, requests served so far): a place in line."""
+        return self.politeness.waiting, self.politeness.served
 
     # ----------------------------------------------------------------- internals
 

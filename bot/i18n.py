@@ -140,6 +140,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "我已无法在 {chat} 发消息（{reason}），那里的 {topics} 每日速递已暂停。"
               "恢复我的发言权限（重新把我加回去），或在那里再次 /subscribe，即可恢复。",
     },
+    "project_page": {"en": "Project page", "zh": "项目主页"},
+    "summary_pdf_queued": {
+        "en": "Written from the abstract for now: the PDF is number {place} in line at arXiv (about {minutes} min). "
+              "The full summary is written when it arrives; send /summarize {id} again then.",
+        "zh": "暂时根据摘要生成：PDF 在 arXiv 的下载队列中排第 {place} 位（约 {minutes} 分钟）。"
+              "PDF 到达后会重新生成完整解读，届时请再次发送 /summarize {id}。",
+    },
+    "summary_pdf_downloading": {
+        "en": "Written from the abstract for now: the PDF is still downloading. "
+              "The full summary is written when it arrives; send /summarize {id} again in a minute.",
+        "zh": "暂时根据摘要生成：PDF 仍在下载。PDF 到达后会重新生成完整解读，请稍后再次发送 /summarize {id}。",
+    },
 }
 
 

@@ -7,12 +7,13 @@ GitHub repository; here they come from arXiv's text, never from a model.
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 from bot.models import Paper
 
 _URL = re.compile(r"https?://[^\s<>\"'()\[\]{}]+", re.IGNORECASE)
 _BARE_REPO = re.compile(r"(?<![\w/.])(?:github\.com|gitlab\.com|huggingface\.co)/[\w.-]+(?:/[\w.-]+)?", re.IGNORECASE)
-_CODE_HOSTS = ("github.com", "gitlab.com", "huggingface.co", "bitbucket.org", "codeberg.org")
+_CODE_HOSTS = ("github.com", "gitlab.com", "huggingface.co", "bitbucket.org", "codeberg.org", "sr.ht", "gitee.com")
 _TRAILING = ".,;:!?'\"”’)]}"
 
 
@@ -33,15 +34,17 @@ def code_links(paper: Paper) -> list[str]:
         if not any(url.split("//", 1)[1] in f for f in found):
             found.append(url)
     unique = list(dict.fromkeys(u for u in found if u and not _is_arxiv(u)))
-    return sorted(unique, key=lambda u: (not _is_code_host(u), unique.index(u)))
+    return sorted(unique, key=lambda u: (not is_code_host(u), unique.index(u)))
 
 
 def _clean(url: str) -> str:
     return url.rstrip(_TRAILING)
 
 
-def _is_code_host(url: str) -> bool:
-    return any(host in url.lower() for host in _CODE_HOSTS)
+def is_code_host(url: str) -> bool:
+    """True for repositories and model hubs (github.com, huggingface.co…); a github.io page is a project page."""
+    host = (urlsplit(url).hostname or "").lower()
+    return any(host == code or host.endswith("." + code) for code in _CODE_HOSTS)
 
 
 def _is_arxiv(url: str) -> bool:

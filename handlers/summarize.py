@@ -7,6 +7,7 @@ from bot.arxiv_source import ArxivError
 from bot.commands import Command, Param, UsageError, command
 from bot.core import Core
 from bot.links import code_links
+from bot.paper_lookup import lookup_paper
 from bot.quotas import QuotaExceeded, QuotaGate
 from bot.replies import Error, Reply, Summary
 from bot.summarizer.service import BudgetExhausted
@@ -29,11 +30,7 @@ async def summarize(core: Core, cmd: Command) -> Reply:
     except ArxivIdError as exc:
         raise UsageError(str(exc)) from None
     try:
-        paper = await core.store.papers.get(ref.id)
-        if paper is None or (ref.version and paper.version < ref.version):
-            found = await core.source.papers_by_ids([ref.id])
-            await core.store.papers.upsert(found)
-            paper = found[0] if found else None
+        paper = await lookup_paper(core.store, core.source, ref)  # one arXiv request however many ask at once
     except ArxivError as exc:
         return Error(arxiv_down(language, exc))
     if paper is None:

@@ -6,6 +6,7 @@ import asyncio
 import io
 import time
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 
 from PIL import Image
@@ -50,10 +51,16 @@ class _Fetcher:
     def __init__(self, body: bytes | Exception, delay: float = 0.0) -> None:
         self.body, self.delay, self.calls = body, delay, 0
 
-    async def fetch_pdf(self, paper_id: str, version: int | None = None, max_bytes: int | None = None) -> bytes:
+    def queue(self) -> tuple[int, int]:
+        return 0, self.calls
+
+    async def fetch_pdf(self, paper_id: str, version: int | None = None, max_bytes: int | None = None, *,
+                        started: Callable[[], None] | None = None) -> bytes:
         import asyncio
 
         self.calls += 1
+        if started is not None:
+            started()
         await asyncio.sleep(self.delay)
         if isinstance(self.body, Exception):
             raise self.body

@@ -57,8 +57,8 @@ def affiliation_of(paper: Paper) -> str:
     return "Institute of Imaginary Results"
 
 
-def make_pdf(paper: Paper, *, images: bool = False, body_pages: int = 3) -> bytes:
-    """A small real PDF: title, authors and affiliation on page one, then numbered sections."""
+def make_pdf(paper: Paper, *, images: bool = False, body_pages: int = 3, first_page_note: str = "") -> bytes:
+    """A small real PDF: title, authors and affiliation on page one (then ``first_page_note``), then sections."""
     from fpdf import FPDF
     from PIL import Image
 
@@ -68,7 +68,8 @@ def make_pdf(paper: Paper, *, images: bool = False, body_pages: int = 3) -> byte
     pdf = FPDF()
     pdf.set_font("helvetica", size=11)
     pdf.add_page()
-    for line in (paper.title, ", ".join(paper.authors), affiliation_of(paper), "Abstract", paper.abstract):
+    for line in (paper.title, ", ".join(paper.authors), affiliation_of(paper), "Abstract", paper.abstract,
+                 first_page_note):
         pdf.multi_cell(0, 6, latin(line), new_x="LMARGIN", new_y="NEXT")
     if images:
         for width, height in ((900, 600), (120, 120), (1600, 100), (700, 500)):

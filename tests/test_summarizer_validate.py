@@ -119,13 +119,14 @@ def test_affiliations_are_dropped_without_a_pdf_and_checked_against_page_one() -
         "University of Texas at Austin"]
 
 
-def test_claims_about_authors_and_invented_links_are_rejected() -> None:
+def test_claims_about_authors_and_any_links_are_rejected() -> None:
     claims = full(takeaways=EVA_REFERENCE["takeaways"][:3] + ["作者为Johnny Bogus，来自霍格沃茨大学。"])
     assert any("authors" in p for p in validate(claims, kind="full", language="zh", paper=EVA).problems)
     link = full(background="项目主页见 https://example.com/eva ，代码即将开源。")
     assert any("link" in p for p in validate(link, kind="full", language="zh", paper=EVA).problems)
+    # Even the paper's real project page: the bot shows it from arXiv's metadata, never from model prose.
     real = full(background="项目主页为 https://evahuman.github.io ，提供演示视频。")
-    assert validate(real, kind="full", language="zh", paper=EVA).ok
+    assert any("link" in p for p in validate(real, kind="full", language="zh", paper=EVA).problems)
 
 
 def test_empty_not_json_and_schema_breaks_name_the_problem() -> None:

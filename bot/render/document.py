@@ -11,15 +11,18 @@ the limits existed cannot turn into a thousand messages either.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
 from bot.arxiv_calendar import previous_listing
 from bot.arxiv_feeds import clip_paper
 from bot.i18n import t
+from bot.links import is_code_host
 from bot.models import Paper
 from bot.replies import Digest, DigestEntry, Error, Summary, Text
 from bot.summarizer.schema import SummaryResult
+from bot.summarizer.scripts import script_mix
 
 BlockKind = Literal["heading", "para", "bullets", "section", "note", "error"]
 
@@ -114,7 +117,7 @@ def summary_document(reply: Summary) -> list[Block]:
     paper, lang = clip_paper(result.paper), reply.language
     full = result.full
     lines: list[Line] = [(Span(paper.title, url=paper.abs_url, bold=True),)]
-    if full and full.title_translated and full.title_translated.strip() != paper.title.strip():
+    if full and is_translation(paper.title, full.title_translated, lang):
         lines.append((Span(f"{t(lang, 'title_translated')}: ", italic=True), Span(full.title_translated)))
     lines.append((Span(f"{t(lang, 'authors')}: ", italic=True), Span(_authors(paper, limit=30))))
     if full and full.affiliations:
@@ -135,8 +138,8 @@ def summary_document(reply: Summary) -> list[Block]:
             ("task_and_performance", full.task_and_performance),
         ):
             blocks.append(Block("section", ((Span(body),),), title=t(lang, key), expandable=True))
-        blocks.append(
-            Block("bullets", tuple((Span(f"{i}. {s}"),) for i, s in enumerate(full.method_steps, 1)),
+        blocks.append(  # a section, not bullets: the steps are numbered, and "• 1." is both
+            Block("section", tuple((Span(f"{i}. {s}"),) for i, s in enumerate(full.method_steps, 1)),
                   title=t(lang, "method_steps"), expandable=True)
         )
         c = full.conclusion
@@ -160,8 +163,34 @@ def _authors(paper: Paper, limit: int = 12) -> str:
 def _link_line(paper: Paper, code: tuple[str, ...], lang: str) -> Line:
     spans: list[Span] = [Span("arXiv", url=paper.abs_url), Span(" · "), Span("PDF", url=paper.pdf_url)]
     for url in code[:3]:
-        spans += [Span(" · "), Span(f"{t(lang, 'code')}: "), Span(url, url=url)]
+        label = t(lang, "code") if is_code_host(url) else t(lang, "project_page")
+        spans += [Span(" · "), Span(f"{label}: "), Span(url, url=url)]
     return tuple(spans)
+
+
+def is_translation(original: str, translated: str, lang: str) -> bool:
+    """Whether ``translated`` is really the title in ``lang``, worth a line under the original.
+
+    Not when it is the original again (an English title "translated" into English), not
+    when it is not in ``lang``, and not when it names something the title does not: a
+    model that echoes the prompt's example ("PAV：基于…") or a stock phrase keeps Latin
+    names that are not in this paper's title.
+    """
+    if not translated.strip() or _squash(translated) == _squash(original):
+        return False
+    mix = script_mix(translated)
+    if lang == "zh":
+        if mix.share("han") < 0.3 or mix.share("kana", "hangul") > 0.1:
+            return False
+    elif mix.share("latin") < 0.8 or script_mix(original).share("latin") >= 0.8:
+        return False  # an English title needs no English "translation"
+    names = {w.casefold() for w in re.findall(r"[A-Za-z][A-Za-z0-9-]*", translated) if len(w) > 1}
+    known = set(re.findall(r"[a-z0-9-]+", original.casefold()))
+    return lang != "zh" or names <= known
+
+
+def _squash(text: str) -> str:
+    return "".join(c for c in text.casefold() if c.isalnum())
 
 
 def plain_line(line: Line) -> str:

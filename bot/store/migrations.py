@@ -214,6 +214,22 @@ MIGRATIONS: list[str] = [
     CREATE INDEX topics_by_creator ON topics(created_by);
     CREATE INDEX subscriptions_by_creator ON subscriptions(created_by);
     """,
+    # 6: summaries a model failed to write (answers rejected or blocked), so a paper whose
+    #    output is always rejected costs its two model calls once per few hours, not per request.
+    """
+    CREATE TABLE summary_failures (
+        paper_id TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        language TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        model TEXT NOT NULL,
+        prompt_version TEXT NOT NULL,
+        reason TEXT NOT NULL,             -- rejected | blocked
+        until TEXT NOT NULL,              -- UTC; the model is asked again after this
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (paper_id, version, language, kind, model, prompt_version)
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -4,6 +4,11 @@ A summary is keyed by everything that could change its text: paper and version,
 language, kind, model and prompt version. ``llm_calls`` has one row per HTTP request
 to a model, so today's row count is the daily budget already spent, and ``stats()``
 answers "what does this cost and how slow is it" for ``paperbot stats``.
+
+``summary_failures`` is the negative cache under the same key: a model whose answers
+for a paper were rejected (or blocked) is not asked again until ``until``, so a paper
+that always fails costs two calls per few hours instead of two per ``/summarize``. It
+lives in SQLite so a restart does not forget it.
 """
 
 from __future__ import annotations
@@ -65,6 +70,32 @@ class SummaryStore:
              content, source, note, self.db.utcnow()),
         )
 
+    async def failure(self, key: SummaryKey) -> str | None:
+        """Why the model failed this key recently (``rejected``, ``blocked``), or None when it may be asked."""
+        row = await self.db.fetchone(
+            """
+            SELECT reason FROM summary_failures
+            WHERE paper_id = ? AND version = ? AND language = ? AND kind = ? AND model = ? AND prompt_version = ?
+              AND until > ?
+            """,
+            (key.paper_id, key.version, key.language, key.kind, key.model, key.prompt_version, self.db.utcnow()),
+        )
+        return str(row["reason"]) if row else None
+
+    async def put_failure(self, key: SummaryKey, reason: str, ttl: timedelta) -> None:
+        now = self.db.clock().astimezone(UTC)
+        async with self.db.write() as conn:
+            await conn.execute("DELETE FROM summary_failures WHERE until <= ?", (now.isoformat(timespec="seconds"),))
+            await conn.execute(
+                """
+                INSERT OR REPLACE INTO summary_failures
+                    (paper_id, version, language, kind, model, prompt_version, reason, until, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                (key.paper_id, key.version, key.language, key.kind, key.model, key.prompt_version, reason,
+                 (now + ttl).isoformat(timespec="seconds"), now.isoformat(timespec="seconds")),
+            )
+
     async def record_call(
         self, *, paper_id: str, kind: str, language: str, model: str, tokens_in: int | None,
         tokens_out: int | None, latency_ms: int, outcome: str, error: str | None = None,
@@ -96,6 +127,8 @@ class SummaryStore:
             f"SELECT model, tokens_in, tokens_out, latency_ms, outcome FROM llm_calls {where} ORDER BY model, id",
             params,
         )
+        failing = {str(r["model"]): int(r["n"]) for r in await self.db.fetchall(
+            "SELECT model, COUNT(*) AS n FROM summary_failures WHERE until > ? GROUP BY model", (self.db.utcnow(),))}
         grouped: dict[str, list[sqlite3.Row]] = {}
         for row in rows:
             grouped.setdefault(row["model"], []).append(row)
@@ -113,6 +146,7 @@ class SummaryStore:
                 "latency_p50_ms": percentile(latencies, 50),
                 "latency_p95_ms": percentile(latencies, 95),
                 "outcomes": ", ".join(f"{name} {n}" for name, n in sorted(outcomes.items())),
+                "failures_cached": failing.get(model, 0),  # summaries not retried until their failure expires
             })
         return result
 

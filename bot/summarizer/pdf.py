@@ -21,6 +21,7 @@ import logging
 import re
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -56,7 +57,16 @@ _PRIORITY: list[tuple[int, re.Pattern[str]]] = [
 class PdfFetcher(Protocol):
     """What the summarizer needs from :class:`bot.arxiv_source.ArxivSource`."""
 
-    async def fetch_pdf(self, paper_id: str, version: int | None = None, max_bytes: int | None = None) -> bytes: ...
+    async def fetch_pdf(
+        self, paper_id: str, version: int | None = None, max_bytes: int | None = None, *,
+        started: Callable[[], None] | None = None,
+    ) -> bytes:
+        """The PDF; calls ``started`` once it holds arXiv's request slot, i.e. when queueing ends."""
+        ...
+
+    def queue(self) -> tuple[int, int]:
+        """(requests waiting for or holding arXiv's request slot, requests given the slot so far)."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -69,16 +79,31 @@ class PdfText:
 
 @dataclass(frozen=True)
 class PaperSource:
-    """What a summary is written from. ``failure`` says why it is the abstract when a PDF was wanted."""
+    """What a summary is written from. ``failure`` says why it is the abstract when a PDF was wanted.
+
+    ``pdf`` may be set on an abstract source: a PDF with no extractable text can still have figures.
+    ``queued`` is set when the PDF is still coming (waiting for arXiv's request slot or
+    downloading): how many arXiv requests are ahead of it, 0 when it is downloading.
+    """
 
     kind: Literal["pdf", "abstract"]
     pdf: bytes | None = None
     text: PdfText | None = None
     failure: str | None = None
+    queued: int | None = None
 
 
 class PdfLoader:
-    """Downloads and parses PDFs with timeouts, remembering the last few so figures don't refetch them."""
+    """Downloads and parses each PDF once, with a deadline that runs only while it downloads.
+
+    A download waits its turn for arXiv's one request slot (3 s apart), and with many
+    requests queued that wait can be minutes. So the deadline (``timeout``) starts when
+    the download does, and a caller that cannot wait that long passes ``patience``: it
+    gets an abstract source marked ``queued`` while the download carries on, and
+    :meth:`arrival` tells it when the PDF is there. Results that are the document's
+    (parsed, or downloaded but unreadable) are remembered for the last ``keep`` papers,
+    so figures and repeated requests do not download again; network failures are not.
+    """
 
     def __init__(
         self, fetcher: PdfFetcher | None, *, max_bytes: int, timeout: float, budget_chars: int = BUDGET_CHARS,
@@ -91,41 +116,65 @@ class PdfLoader:
         self.limits = limits or WorkerLimits()  # for parsing: text here, figures in figures.py
         self._keep = keep
         self._recent: OrderedDict[str, PaperSource] = OrderedDict()
-        self._pending: dict[str, asyncio.Future[PaperSource]] = {}
+        self._pending: dict[str, tuple[asyncio.Task[PaperSource], tuple[int, int]]] = {}
 
-    async def load(self, paper: Paper) -> PaperSource:
+    async def load(self, paper: Paper, *, patience: float | None = None) -> PaperSource:
+        """The paper's source; after ``patience`` seconds an abstract source marked ``queued`` instead."""
         key = paper.versioned_id
         if key in self._recent:
             self._recent.move_to_end(key)
             return self._recent[key]
-        if key in self._pending:
-            return await asyncio.shield(self._pending[key])
-        future: asyncio.Future[PaperSource] = asyncio.get_running_loop().create_future()
-        self._pending[key] = future
+        if key not in self._pending:
+            waiting, served = self._fetcher.queue() if self._fetcher is not None else (0, 0)
+            # Our downloads started just before this one may not have reached the slot's queue yet.
+            queue = (max(waiting, len(self._pending)), served)
+            task = asyncio.create_task(self._load(paper), name=f"pdf {key}")
+            self._pending[key] = (task, queue)
+            task.add_done_callback(lambda done: self._landed(key, done))
+        task, (waiting, served) = self._pending[key]
         try:
-            source = await self._load(paper)
-            future.set_result(source)
-        except asyncio.CancelledError:
-            future.cancel()
-            raise
-        except BaseException as exc:
-            future.set_exception(exc)
-            future.exception()  # mark retrieved: waiters re-raise it, nobody else needs to
-            raise
-        finally:
+            return await asyncio.wait_for(asyncio.shield(task), patience)
+        except TimeoutError:
+            if task.done():  # the deadline and the answer crossed
+                return task.result()
+            now_served = self._fetcher.queue()[1] if self._fetcher is not None else served
+            ahead = max(0, waiting - (now_served - served))
+            return PaperSource("abstract", failure="the PDF is still queued at arXiv", queued=ahead)
+
+    def arrival(self, paper: Paper) -> asyncio.Task[PaperSource] | None:
+        """The download of ``paper`` still under way, if any; await it through :func:`asyncio.shield`."""
+        pending = self._pending.get(paper.versioned_id)
+        return pending[0] if pending else None
+
+    async def aclose(self) -> None:
+        tasks = [task for task, _queue in self._pending.values()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    def _landed(self, key: str, task: asyncio.Task[PaperSource]) -> None:
+        if self._pending.get(key, (None,))[0] is task:
             del self._pending[key]
-        if source.kind == "pdf":
+        if task.cancelled() or task.exception() is not None:
+            return
+        source = task.result()
+        if source.pdf is not None:  # the document itself: parsed, or downloaded and unreadable
             self._recent[key] = source
             while len(self._recent) > self._keep:
                 self._recent.popitem(last=False)
-        return source
 
     async def _load(self, paper: Paper) -> PaperSource:
         if self._fetcher is None:
             return PaperSource("abstract", failure="no PDF source configured")
+        loop = asyncio.get_running_loop()
         try:
-            async with asyncio.timeout(self._timeout):
-                pdf = await self._fetcher.fetch_pdf(paper.id, paper.version, max_bytes=self._max_bytes)
+            async with asyncio.timeout(None) as deadline:
+                def started() -> None:  # the clock starts when the download does, not while it queues
+                    if deadline.when() is None:
+                        deadline.reschedule(loop.time() + self._timeout)
+
+                pdf = await self._fetcher.fetch_pdf(paper.id, paper.version, max_bytes=self._max_bytes,
+                                                    started=started)
         except TimeoutError:
             return PaperSource("abstract", failure=f"PDF download timed out after {self._timeout:g} s")
         except Exception as exc:  # noqa: BLE001 - any download failure means "use the abstract"
@@ -140,9 +189,9 @@ class PdfLoader:
             text = PdfText(**data) if data is not None else None
         except (WorkerFailed, TypeError) as exc:  # TypeError: an answer without PdfText's fields
             log.info("PDF not parsed", extra={"paper": paper.versioned_id, "error": str(exc)})
-            return PaperSource("abstract", failure=f"the PDF could not be parsed: {exc}")
+            return PaperSource("abstract", pdf=pdf, failure=f"the PDF could not be parsed: {exc}")
         if text is None:
-            return PaperSource("abstract", failure="the PDF has no extractable text")
+            return PaperSource("abstract", pdf=pdf, failure="the PDF has no extractable text")
         return PaperSource("pdf", pdf=pdf, text=text)
 
 

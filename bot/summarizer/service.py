@@ -8,13 +8,18 @@ Why it looks like this:
   concurrent requests for one key share one in-flight task.
 * ``brief`` (digests) is written from the abstract, like the reference digests' summary
   and takeaways; ``full`` (/summarize) from the PDF, falling back to the abstract with a
-  note when the PDF cannot be had.
+  note when the PDF cannot be had. When it only is not there *yet* (arXiv's one request
+  slot is busy), the abstract summary is provisional: it is not cached, the note gives the
+  place in arXiv's queue, and it is rewritten from the PDF when the PDF arrives.
 * Model output is checked (:mod:`bot.summarizer.validate`) before anyone sees it. A bad
   answer, a safety block or an empty reply gets exactly one stricter retry naming its
   problems, then the abstract's own sentences (:mod:`bot.summarizer.extractive`),
   labelled as such and never cached under the model's name, so a later healthy model
-  writes the real summary. Every call is recorded even if checking it crashes, because
-  the record is what returns the call's budget reservation.
+  writes the real summary. The failure itself is cached for a few hours (in SQLite), so a
+  paper whose answers are always rejected does not cost two calls per request. An answer
+  whose only faults are cosmetic (a list shorter than asked) is kept rather than thrown
+  away. Every call is recorded even if checking it crashes, because the record is what
+  returns the call's budget reservation.
 * PDFs are parsed in a killable child process (:mod:`bot.summarizer.pdf_worker`).
 * Costs are bounded: a semaphore, a requests-per-minute window, a daily call budget
   counted from ``llm_calls``, honoured 429 delays and hard timeouts. When the budget is
@@ -25,7 +30,6 @@ Why it looks like this:
 from __future__ import annotations
 
 import asyncio
-import collections
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -34,6 +38,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.i18n import t
 from bot.models import Paper
 from bot.store import Store
 from bot.store.summaries import StoredSummary, SummaryKey, SummaryStore, utc_day
@@ -46,6 +51,7 @@ from bot.summarizer.figures import allows_figures, figures_of
 from bot.summarizer.pdf import PaperSource, PdfFetcher, PdfLoader
 from bot.summarizer.pdf_worker import WorkerLimits
 from bot.summarizer.prompts import PROMPT_VERSION, SourceKind, build_prompt, retry_prompt
+from bot.summarizer.rate_window import RateWindow as _RateWindow
 from bot.summarizer.schema import BriefSummary, FullSummary, Kind, SummaryResult
 from bot.summarizer.validate import Verdict, validate
 
@@ -57,7 +63,7 @@ _NOTE = {
     "en": "PDF unavailable, summarized from the abstract",
     "zh": "无法获取 PDF，以下内容根据摘要生成",
 }
-_NEGATIVE_TTL: dict[FallbackReason, float] = {"rejected": 6 * 3600, "blocked": 6 * 3600}
+_NEGATIVE_TTL: dict[FallbackReason, timedelta] = {"rejected": timedelta(hours=6), "blocked": timedelta(hours=6)}
 _TRANSIENT_BRIEF_TTL = 300.0
 _RETRY_PDF_AFTER = timedelta(days=1)  # an abstract-only full summary is redone once the PDF may be back
 _BLOCKED = ("the provider returned no answer ({}); write a neutral, factual technical summary of the paper only, "
@@ -76,14 +82,18 @@ class Summarizer:
     def __init__(
         self, settings: Settings, store: Store, pdfs: PdfFetcher | None, *, backend: object = _UNSET,
         rate_limit_retries: int = 2, max_rate_limit_wait: float = 60.0, pdf_timeout: float | None = None,
-        pdf_limits: WorkerLimits | None = None, clock: Clock | None = None,
+        pdf_limits: WorkerLimits | None = None, clock: Clock | None = None, pdf_patience: float | None = None,
     ) -> None:
+        """``pdf_timeout`` bounds a PDF download once it has started; ``pdf_patience`` is how long
+        ``/summarize`` waits for the PDF, queueing included, before it answers from the abstract."""
         self._settings = settings
         self._clock: Clock = clock or store.db.clock
         self._summaries: SummaryStore = store.summaries
         self._backend: ModelBackend | None = make_backend(settings) if backend is _UNSET else backend  # type: ignore[assignment]
         self.model = self._backend.model if self._backend else "extractive"
-        timeout = pdf_timeout if pdf_timeout is not None else 2 * settings.arxiv_timeout_seconds + 4 * settings.arxiv_delay_seconds
+        timeout = pdf_timeout if pdf_timeout is not None else 2 * settings.arxiv_timeout_seconds
+        self._patience = (pdf_patience if pdf_patience is not None
+                          else 2 * settings.arxiv_timeout_seconds + 4 * settings.arxiv_delay_seconds)
         self._pdfs = PdfLoader(pdfs, max_bytes=settings.pdf_max_bytes, timeout=timeout, limits=pdf_limits)
         self._calls = asyncio.Semaphore(settings.llm_concurrency)
         self._window = _RateWindow(settings.llm_requests_per_minute, 60.0)
@@ -91,6 +101,8 @@ class Summarizer:
         self._max_rate_limit_wait = max_rate_limit_wait
         self._inflight: dict[tuple[str, int, str, str], asyncio.Task[SummaryResult]] = {}
         self._negative: dict[tuple[str, int, str, str], tuple[float, SummaryResult]] = {}
+        self._provisional: dict[tuple[str, int, str, str], SummaryResult] = {}  # abstract-only until the PDF comes
+        self._upgrades: set[asyncio.Task[None]] = set()
         self._budget_lock = asyncio.Lock()
         self._reserved = 0
 
@@ -110,8 +122,8 @@ class Summarizer:
         """One paper's summary; raises :class:`BudgetExhausted` only for ``full`` with nothing cached."""
         language = "zh" if language.lower().startswith("zh") else "en"
         result = await self._summary(paper, kind, language)
-        if figures and allows_figures(paper.license):
-            source = await self._pdfs.load(paper)
+        if figures and allows_figures(paper.license) and self._pdfs.arrival(paper) is None:  # never wait twice
+            source = await self._pdfs.load(paper, patience=self._patience)
             if source.pdf is not None:
                 result = replace(result, figures=await figures_of(source.pdf, self._pdfs.limits))
         return result
@@ -142,10 +154,11 @@ class Summarizer:
         return dict(await asyncio.gather(*(one(p) for p in papers)))
 
     async def aclose(self) -> None:
-        tasks = list(self._inflight.values())
+        tasks = [*self._inflight.values(), *self._upgrades]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        await self._pdfs.aclose()
         if self._backend is not None:
             await self._backend.aclose()
 
@@ -161,6 +174,10 @@ class Summarizer:
         negative = self._negative.get(flight)
         if negative and negative[0] > time.monotonic():
             return negative[1]
+        if (provisional := self._provisional.get(flight)) is not None:
+            return provisional
+        if reason := await self._summaries.failure(self._key(paper, kind, language)):
+            return self._extractive(paper, kind, language, "blocked" if reason == "blocked" else "rejected")
         if kind == "brief" and (full := self._inflight.get((paper.id, paper.version, language, "full"))):
             try:
                 result = await asyncio.shield(full)
@@ -168,12 +185,20 @@ class Summarizer:
                     return _as_brief(result)
             except BudgetExhausted:
                 pass
+        return await asyncio.shield(self._flight(paper, kind, language))
+
+    def _flight(self, paper: Paper, kind: Kind, language: str) -> asyncio.Task[SummaryResult]:
+        """The one task producing this summary: concurrent requests for one key share it."""
+        flight = (paper.id, paper.version, language, kind)
         task = self._inflight.get(flight)
         if task is None:
             task = asyncio.create_task(self._produce(paper, kind, language), name=f"summary {flight}")
             self._inflight[flight] = task
             task.add_done_callback(lambda t: self._landed(flight, t))
-        return await asyncio.shield(task)
+        return task
+
+    def _key(self, paper: Paper, kind: Kind, language: str) -> SummaryKey:
+        return SummaryKey(paper.id, paper.version, language, kind, self.model, PROMPT_VERSION)
 
     def _landed(self, flight: tuple[str, int, str, str], task: asyncio.Task[SummaryResult]) -> None:
         if self._inflight.get(flight) is task:
@@ -182,7 +207,7 @@ class Summarizer:
             task.exception()  # retrieved: a caller that gave up must not leave a "never retrieved" warning
 
     async def _cached(self, paper: Paper, kind: Kind, language: str) -> SummaryResult | None:
-        key = SummaryKey(paper.id, paper.version, language, kind, self.model, PROMPT_VERSION)
+        key = self._key(paper, kind, language)
         for stored_kind in (("brief", "full") if kind == "brief" else ("full",)):
             row = await self._summaries.get(key.with_kind(stored_kind))
             if row is None or (kind == "full" and _stale_abstract_only(row, self._clock())):
@@ -207,13 +232,15 @@ class Summarizer:
             return cached
         if await self._budget_left() <= 0:
             return self._out_of_budget(paper, kind, language)
-        source = await self._pdfs.load(paper) if kind == "full" else PaperSource("abstract")
-        note = _NOTE[language] if kind == "full" and source.kind == "abstract" else None
+        source = await self._pdfs.load(paper, patience=self._patience) if kind == "full" else PaperSource("abstract")
+        note = self._source_note(paper, kind, language, source)
+        arrival = self._pdfs.arrival(paper) if source.queued is not None else None  # still pending: no await yet
         first_page = source.text.first_page if source.text else None
         prompt, pdf = self._prompt(paper, kind, language, source)
         schema = FullSummary if kind == "full" else BriefSummary
         problems: list[str] = []
         failure: FallbackReason = "rejected"
+        usable: tuple[BriefSummary, int] | None = None  # an answer whose only faults are cosmetic, and its attempt
         for attempt in (1, 2):
             text = prompt if attempt == 1 else retry_prompt(prompt, problems, language)
             try:
@@ -222,29 +249,85 @@ class Summarizer:
             except BudgetExhausted:
                 if attempt == 1:
                     return self._out_of_budget(paper, kind, language)
-                return self._fallback(paper, kind, language, failure)
+                break
             except Blocked as exc:  # a block or a reply with no candidates: one stricter retry, like bad output
                 failure, problems = "blocked", [_BLOCKED.format(exc)]
                 continue
             except ModelTimeout:
-                return self._fallback(paper, kind, language, "timeout")
+                failure = "timeout"
+                break
             except RateLimited:
-                return self._fallback(paper, kind, language, "rate_limited")
+                failure = "rate_limited"
+                break
             except BackendError:
-                return self._fallback(paper, kind, language, "unavailable")
+                failure = "unavailable"
+                break
             verdict = await self._judge(paper, kind, language, reply, latency_ms, attempt, first_page)
-            if verdict.ok and verdict.summary is not None:
-                key = SummaryKey(paper.id, paper.version, language, kind, self.model, PROMPT_VERSION)
-                await self._summaries.put(key, verdict.summary.model_dump_json(), source.kind, note)
-                return SummaryResult(
-                    paper=paper, kind=kind, language=language, content=verdict.summary, model=self.model,
-                    label=self.label_for(language), source=source.kind, note=note,
-                    outcome="ok" if attempt == 1 else "retried",
-                )
+            if verdict.summary is not None and (verdict.ok or (attempt == 2 and verdict.usable)):
+                return await self._accept(paper, kind, language, source, note, verdict.summary, attempt, arrival)
+            if verdict.summary is not None and verdict.usable:
+                usable = (verdict.summary, attempt)
             log.info("model output rejected", extra={"paper": paper.versioned_id, "attempt": attempt,
                                                      "problems": verdict.problems[:5]})
             failure, problems = "rejected", verdict.problems
-        return self._fallback(paper, kind, language, failure)
+        if usable is not None:  # the retry was worse: a cosmetic fault never costs the first answer
+            return await self._accept(paper, kind, language, source, note, *usable, arrival)
+        return await self._fallback(paper, kind, language, failure)
+
+    async def _accept(
+        self, paper: Paper, kind: Kind, language: str, source: PaperSource, note: str | None, content: BriefSummary,
+        attempt: int, arrival: asyncio.Task[PaperSource] | None,
+    ) -> SummaryResult:
+        """Cache a good answer, or serve it provisionally while the PDF it should be written from is coming."""
+        result = SummaryResult(
+            paper=paper, kind=kind, language=language, content=content, model=self.model,
+            label=self.label_for(language), source=source.kind, note=note,
+            outcome="ok" if attempt == 1 else "retried",
+        )
+        if arrival is None:
+            await self._summaries.put(self._key(paper, kind, language), content.model_dump_json(), source.kind, note)
+        else:
+            self._provisional_until_pdf(result, arrival)
+        return result
+
+    def _source_note(self, paper: Paper, kind: Kind, language: str, source: PaperSource) -> str | None:
+        if kind != "full" or source.kind != "abstract":
+            return None
+        if source.queued is None:
+            return _NOTE[language]
+        if source.queued == 0:
+            return t(language, "summary_pdf_downloading", id=paper.id)
+        minutes = max(1, round(source.queued * self._settings.arxiv_delay_seconds / 60))
+        return t(language, "summary_pdf_queued", place=source.queued + 1, minutes=minutes, id=paper.id)
+
+    def _provisional_until_pdf(self, result: SummaryResult, arrival: asyncio.Task[PaperSource]) -> None:
+        """Serve ``result`` until the PDF arrives, then write the summary from it (or keep this one for good)."""
+        paper, language = result.paper, result.language
+        flight = (paper.id, paper.version, language, "full")
+        origin = asyncio.current_task()
+        self._provisional[flight] = result
+
+        async def upgrade() -> None:
+            try:
+                source = await asyncio.shield(arrival)
+                if origin is not None:
+                    await asyncio.wait([origin])  # our own flight lands first, so a new one can start
+                self._provisional.pop(flight, None)
+                if source.kind == "pdf":
+                    await self._flight(paper, "full", language)
+                else:  # the PDF will not come: this is the abstract-only summary, like any other
+                    await self._summaries.put(self._key(paper, "full", language), result.content.model_dump_json(),
+                                              "abstract", _NOTE[language])
+            except BudgetExhausted:
+                pass
+            except Exception:
+                log.exception("upgrading a summary from the PDF failed", extra={"paper": paper.versioned_id})
+            finally:
+                self._provisional.pop(flight, None)
+
+        task = asyncio.create_task(upgrade(), name=f"upgrade {flight}")
+        self._upgrades.add(task)
+        task.add_done_callback(self._upgrades.discard)
 
     async def _judge(
         self, paper: Paper, kind: Kind, language: str, reply: ModelReply, latency_ms: int, attempt: int,
@@ -348,14 +431,16 @@ class Summarizer:
             raise BudgetExhausted(utc_day(self._clock())[1])
         return self._extractive(paper, kind, language, "budget")
 
-    def _fallback(self, paper: Paper, kind: Kind, language: str, reason: FallbackReason) -> SummaryResult:
+    async def _fallback(self, paper: Paper, kind: Kind, language: str, reason: FallbackReason) -> SummaryResult:
+        """The extractive summary; a model failure that will repeat is remembered, in SQLite, for a few hours."""
         result = self._extractive(paper, kind, language, reason)
-        ttl = _NEGATIVE_TTL.get(reason) or (_TRANSIENT_BRIEF_TTL if kind == "brief" else 0)
-        if ttl:
+        if reason in _NEGATIVE_TTL:
+            await self._summaries.put_failure(self._key(paper, kind, language), reason, _NEGATIVE_TTL[reason])
+        elif kind == "brief":  # a transient failure: spare a digest's retries for a few minutes
             now = time.monotonic()
             if len(self._negative) > 1000:
                 self._negative = {k: v for k, v in self._negative.items() if v[0] > now}
-            self._negative[(paper.id, paper.version, language, kind)] = (now + ttl, result)
+            self._negative[(paper.id, paper.version, language, kind)] = (now + _TRANSIENT_BRIEF_TTL, result)
         return result
 
     def _extractive(self, paper: Paper, kind: Kind, language: str, reason: FallbackReason) -> SummaryResult:
@@ -363,34 +448,6 @@ class Summarizer:
             paper=paper, kind=kind, language=language, content=extract(paper), model="extractive",
             label=extractive_label(reason, language), source="abstract", outcome="fallback",
         )
-
-
-class _RateWindow:
-    """At most ``limit`` starts per ``period`` seconds, plus a shared pause after a 429."""
-
-    def __init__(self, limit: int, period: float) -> None:
-        self._limit = limit
-        self._period = period
-        self._starts: collections.deque[float] = collections.deque()
-        self._paused_until = 0.0
-        self._lock = asyncio.Lock()
-
-    def pause(self, seconds: float) -> None:
-        self._paused_until = max(self._paused_until, time.monotonic() + seconds)
-
-    async def acquire(self) -> None:
-        async with self._lock:
-            while True:
-                now = time.monotonic()
-                while self._starts and now - self._starts[0] >= self._period:
-                    self._starts.popleft()
-                delay = self._paused_until - now
-                if len(self._starts) >= self._limit:
-                    delay = max(delay, self._starts[0] + self._period - now)
-                if delay <= 0:
-                    self._starts.append(now)
-                    return
-                await asyncio.sleep(delay)
 
 
 def _as_brief(result: SummaryResult) -> SummaryResult:

@@ -21,6 +21,7 @@ from pydantic import ValidationError
 
 from bot.models import Paper
 from bot.summarizer.affiliations import verified_affiliations
+from bot.summarizer.hostile import hostile_problems
 from bot.summarizer.schema import BriefSummary, FullSummary, Kind
 from bot.summarizer.scripts import language_problems
 
@@ -32,7 +33,6 @@ _TOKEN = re.compile(rf"[{_CJK}]|[A-Za-z][A-Za-z'’-]*|\d+(?:\.\d+)?")
 _CJK_CHAR = re.compile(rf"[{_CJK}]")
 _LATIN_WORD = re.compile(r"[A-Za-z]+")
 _PUNCT_SPLIT = re.compile(r"[，。！？；：、,.!?;:()（）\[\]【】「」《》\"“”'‘’\n—–~～…·/]+")
-_URL = re.compile(r"https?://[^\s<>\"'()\[\]{}，。]+", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -109,10 +109,16 @@ class Verdict:
     summary: BriefSummary | None
     problems: list[str] = field(default_factory=list)
     truncated: bool = False
+    cosmetic: list[str] = field(default_factory=list)  # those of ``problems`` that alone never cost an answer
 
     @property
     def ok(self) -> bool:
         return self.summary is not None and not self.problems
+
+    @property
+    def usable(self) -> bool:
+        """Worth showing when no better answer comes: every problem it has is cosmetic (too few items, say)."""
+        return self.summary is not None and all(p in self.cosmetic for p in self.problems)
 
 
 def tokens(text: str) -> list[str]:
@@ -153,37 +159,47 @@ def validate(
         return Verdict(None, [_schema_problem(e) for e in exc.errors()[:8]])
     except RecursionError:  # nesting json.loads accepted but _clean or pydantic cannot walk
         return Verdict(None, [_NESTED])
-    summary = _repair(summary, paper=paper, first_page=first_page)
-    problems = check(summary, language=language, paper=paper, first_page=first_page)
+    repaired = _repair(summary, paper=paper, first_page=first_page)
+    problems = check(repaired, language=language, paper=paper, first_page=first_page, answered=summary)
+    cosmetic = _count_problems(summary, LIMITS.get(language, LIMITS["en"]), cosmetic=True)
     if truncated:
         problems.append("the output was cut off before it ended: write much less")
-    return Verdict(summary, problems, truncated)
+    return Verdict(repaired, problems, truncated, cosmetic)
 
 
-def check(summary: BriefSummary, *, language: str, paper: Paper, first_page: str | None = None) -> list[str]:
-    """Every content problem in an already-parsed summary."""
+def check(
+    summary: BriefSummary, *, language: str, paper: Paper, first_page: str | None = None,
+    answered: BriefSummary | None = None,
+) -> list[str]:
+    """Every content problem in an already-parsed summary.
+
+    ``answered`` is the model's answer before :func:`_repair`: item counts are judged on
+    it (duplicates repair removed are not the model's shortfall), and so are links,
+    mentions, degenerate text and chatter, which count even in a field repair throws
+    away (an unverifiable affiliation, a surplus item), since they say the whole answer
+    is not to be trusted.
+    """
     limits = LIMITS.get(language, LIMITS["en"])
     problems: list[str] = []
     fields = dict(_fields(summary))
-    problems += _count_problems(summary, limits)
+    answered = answered or summary
+    for name, value in _fields(answered):
+        problems += [f"{name}: {p}" for p in hostile_problems(value)]
+        problems += [f"{name}: {p}" for p in degenerate_problems(value, language)]
+        problems += [f"{name}: {p}" for p in chatter_problems(value, language)]
+    problems += _count_problems(answered, limits)
     problems += _length_problems(fields, limits, language)
     total = sum(len(v) for v in fields.values())
     budget = limits.full_total if isinstance(summary, FullSummary) else limits.brief_total
     if total > budget:
         problems.append(f"the whole answer is {total} characters; keep it under {budget}")
-    known_text = f"{paper.abstract}\n{paper.comment or ''}\n{first_page or ''}".lower()
     for name, value in fields.items():
         problems += [f"{name}: {p}" for p in placeholder_problems(value)]  # keywords are shown too
         if name.startswith(("keywords", "affiliations")):
             continue
-        problems += [f"{name}: {p}" for p in degenerate_problems(value, language)]
-        problems += [f"{name}: {p}" for p in chatter_problems(value, language)]
         if claim := _FACT_CLAIMS.search(value):
             problems.append(f"{name}: do not state who the authors are or where they work "
                             f"(“{claim.group(0).strip()}”); describe only the paper")
-        for url in _URL.findall(value):
-            if url.rstrip(".,;)").lower() not in known_text:
-                problems.append(f"{name}: contains a link that is not in the paper ({url}); leave links out")
     problems += language_problems(fields, language)
     return list(dict.fromkeys(problems))
 
@@ -245,14 +261,16 @@ def _fields(summary: BriefSummary) -> Iterable[tuple[str, str]]:
             yield f"conclusion.{name}", value
 
 
-def _count_problems(summary: BriefSummary, limits: Limits) -> list[str]:
+def _count_problems(summary: BriefSummary, limits: Limits, *, cosmetic: bool = False) -> list[str]:
+    """Lists shorter than asked. Only an empty list is more than cosmetic: a short one still reads well."""
     problems = []
     counts = [("takeaways", summary.takeaways, limits.takeaways)]
     if isinstance(summary, FullSummary):
         counts += [("method_steps", summary.method_steps, limits.steps), ("keywords", summary.keywords, limits.keywords)]
     for name, items, (low, _high) in counts:
-        if len(items) < low:
-            problems.append(f"{name}: {len(items)} items; give at least {low}")
+        given = sum(1 for item in items if item.strip())
+        if given < low and not (cosmetic and given == 0):
+            problems.append(f"{name}: {given} items; give at least {low}")
     return problems
 
 

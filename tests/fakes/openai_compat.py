@@ -17,7 +17,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.fakes.gemini import ScriptedModel, answer_text, output_tokens, prompt_language
+from tests.fakes.gemini import ScriptedModel, output_tokens, prompt_language
 
 
 @dataclass
@@ -66,7 +66,7 @@ class FakeOpenAI(ScriptedModel):
                                                  refusal="I can't help with that." if mode == "safety_block" else None))
         if mode == "slow":
             await asyncio.sleep(self.slow_seconds)
-        text, finish = answer_text(mode, kind, language, prompt, self.affiliations)
+        text, finish = self.answer(mode, kind, language, prompt)
         reason = "length" if finish == "MAX_TOKENS" else "stop"
         return web.json_response(_completion(body, text, reason, tokens_in, output_tokens(text)))
 
