@@ -10,6 +10,7 @@ import asyncio
 import socket
 import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
@@ -18,8 +19,12 @@ from bot.adapters.telegram import TelegramAdapter
 from bot.config import ConfigError, Settings
 from bot.core import Core
 from bot.models import ChatRef
+from tests.conftest import make_settings
 from tests.e2e_telegram import InProcessBot, running_adapter
+from tests.fakes.arxiv import FakeArxiv
+from tests.fakes.gemini import FakeGemini
 from tests.fakes.telegram import FakeTelegram, Fault
+from tests.test_summarizer_support import gemini  # noqa: F401 - fixture
 
 ADMIN, MEMBER = 501, 502
 GROUP = -1001234567890
@@ -318,3 +323,20 @@ async def test_bot_kicked_tells_the_subscriber_once_by_dm(tg: InProcessBot) -> N
     await _until(lambda: _paused(tg, chat))
     await quiet(tg.fake, 1.0)
     assert len(tg.fake.messages_to(ADMIN)) == 1
+
+
+async def test_group_admins_get_the_larger_model_quota_on_telegram(arxiv: FakeArxiv, gemini: FakeGemini,
+                                                                  tmp_path: Path) -> None:
+    settings = make_settings(arxiv, tmp_path, llm_backend="gemini", gemini_api_key="test-gemini-key",
+                             gemini_base_url=gemini.url, llm_requests_per_minute=1000,
+                             quota_user_model_calls=0, quota_admin_model_calls=5)
+    async with running_adapter(settings, private_interval=0.05) as running:
+        running.fake.group(GROUP, "Vision reading group")
+        running.fake.admins[GROUP] = {ADMIN}
+        running.fake.group_message(GROUP, MEMBER, "/summarize 2407.21002")
+        [refused] = await running.fake.wait_for_sent(1, chat_id=GROUP, timeout=20)
+        assert "quota" in refused.plain and gemini.calls == 0
+        running.fake.group_message(GROUP, ADMIN, "/summarize 2407.21002")
+        await running.fake.wait_for_sent(2, chat_id=GROUP, timeout=20)
+        assert gemini.calls >= 1
+        assert "quota" not in (await _settled(running.fake, GROUP))[-1].plain

@@ -245,6 +245,9 @@ class TelegramAdapter:
         ref = _chat_ref(chat, message)
         sender = message.sender_chat if message is not None else None
         real_user = user is not None and user.id != ANONYMOUS_ADMIN_ID and sender is None
+        typing = None
+        if spec is not None and spec.slow:  # "typing…" first: the admin check below is a request too
+            typing = asyncio.create_task(self._keep_typing(ref, first=await self._typing(ref)))
         cmd = Command(
             name=name, args=tokenize(rest), text=rest,
             user_id=str(sender.id if sender is not None else user.id if user is not None else chat.id),
@@ -252,7 +255,6 @@ class TelegramAdapter:
             user_name=(user.full_name if real_user else (sender.title if sender is not None else chat.title)),
             dm_chat_id=str(user.id) if real_user else None,
         )
-        typing = asyncio.create_task(self._keep_typing(ref)) if spec is not None and spec.slow else None
         try:
             result = await core.dispatcher.dispatch(cmd)
         finally:
@@ -274,10 +276,11 @@ class TelegramAdapter:
             log.exception("reply sent, but Telegram's answer could not be read", extra={"chat": ref.key})
 
     async def _can_admin(self, chat: Chat, message: Message | None, user: Any, spec: CommandSpec | None) -> bool:
-        """Private chats and channel posts are admin by nature; groups ask Telegram, only when needed."""
+        """Private chats and channel posts are admin by nature; groups ask Telegram, only when needed:
+        for admin commands, and for slow ones, whose model-call quota is larger for admins."""
         if chat.type in (ChatType.PRIVATE, ChatType.CHANNEL):
             return True
-        if spec is None or not spec.admin:
+        if spec is None or not (spec.admin or spec.slow):
             return False
         if message is not None and message.sender_chat is not None:
             return message.sender_chat.id == chat.id  # anonymous admin; a linked channel is not
@@ -290,20 +293,26 @@ class TelegramAdapter:
             return False
         return member.status in ADMIN_STATUSES
 
-    async def _keep_typing(self, chat: ChatRef) -> None:
+    async def _keep_typing(self, chat: ChatRef, first: bool) -> None:
         """Telegram shows "typing…" for 5 s; repeat a few times while a slow command runs.
 
         Only once in groups and channels: PTB's rate limiter counts chat actions against a
         group's 20 messages a minute, and the reply matters more than the indicator.
         """
-        thread = int(chat.thread_id) if chat.thread_id else None
-        for _ in range(4 if chat.kind == "private" else 1):
-            try:
-                await self._bot.send_chat_action(api_chat_id(chat.chat_id), ChatAction.TYPING,
-                                                 message_thread_id=thread)
-            except TelegramError:
-                return
+        if not first:
+            return
+        for _ in range(3 if chat.kind == "private" else 0):
             await asyncio.sleep(TYPING_EVERY_SECONDS)
+            if not await self._typing(chat):
+                return
+
+    async def _typing(self, chat: ChatRef) -> bool:
+        thread = int(chat.thread_id) if chat.thread_id else None
+        try:
+            await self._bot.send_chat_action(api_chat_id(chat.chat_id), ChatAction.TYPING, message_thread_id=thread)
+        except TelegramError:
+            return False
+        return True
 
     async def _on_my_chat_member(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Removed or blocked: pause the chat's subscriptions; let back in: resume them."""
