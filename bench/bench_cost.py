@@ -94,7 +94,7 @@ async def run() -> dict[str, object]:
                 if i % 2:
                     await core.store.chats.update(chat, language="en")
             started = time.perf_counter()
-            scheduler = DigestScheduler(core)
+            scheduler = core.scheduler
             outcomes = await scheduler.catch_up()
             elapsed = time.perf_counter() - started
             # Matching papers per topic, from the day the bot stored.

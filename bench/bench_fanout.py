@@ -57,7 +57,7 @@ async def run() -> dict[str, object]:
             clock = ManualClock(datetime(2026, 11, 20, 8, 1, tzinfo=UTC))
             core = await Core.create(settings, clock)
             adapter = TelegramAdapter(settings)
-            await adapter.start(core)
+            await adapter.start(core.host)
             core.adapters[adapter.name] = adapter
             for i in range(CHATS):
                 chat_id = -1001000000000 - i
@@ -70,7 +70,7 @@ async def run() -> dict[str, object]:
             await core.digests.build(topic, "en")
             sent_before = len(telegram.sent)
             started = time.perf_counter()
-            outcomes = await DigestScheduler(core).catch_up()
+            outcomes = await core.scheduler.catch_up()
             elapsed = time.perf_counter() - started
             recorded = await core.store.deliveries.count_messages()
             await adapter.stop()

@@ -75,7 +75,7 @@ def child(db: str) -> None:
         started = time.perf_counter()
         core = await Core.create(Settings(_env_file=None, db_path=db))  # type: ignore[call-arg]
         opened = time.perf_counter()
-        scheduler = DigestScheduler(core)
+        scheduler = core.scheduler
         await scheduler.start(catch_up=False)
         jobs = len(scheduler.scheduler.get_jobs())
         ready = time.perf_counter()

@@ -26,7 +26,7 @@ os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
 for _name in ("GEMINI_API_KEY", "GOOGLE_API_KEY", "GOOGLE_GENAI_USE_VERTEXAI", "GOOGLE_GEMINI_BASE_URL"):
     os.environ.pop(_name, None)
 
-from bot.arxiv_source import ArxivSource  # noqa: E402
+from bot.arxiv.source import ArxivSource  # noqa: E402
 from bot.store import Store  # noqa: E402
 from bot.store.summaries import percentile  # noqa: E402
 from bot.summarizer.service import Summarizer  # noqa: E402

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.table import Table
 
+from bot.adapters import PLATFORMS, platform
 from bot.config import ConfigError, Settings, load_settings
 from bot.logs import setup_logging
 
@@ -82,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         print(exc, file=sys.stderr)
         return 2
     # In a terminal (console, one-shot commands) INFO lines would drown the replies.
-    serving = args.command == "run" and bool(settings.telegram_bot_token or settings.discord_bot_token)
+    serving = args.command == "run" and any(p.configured(settings) for p in PLATFORMS)
     level = settings.log_level if serving or settings.log_level != "INFO" else "WARNING"
     setup_logging(level, settings.secrets)
     command = COMMANDS[args.command]
@@ -100,6 +101,11 @@ async def _with_core(settings: Settings, work: Callable[[Core], Awaitable[int]])
 
     async with await Core.create(settings) as core:
         return await work(core)
+
+
+def _in_language(settings: Settings, language: str | None) -> Settings:
+    """``--lang``: the one-shot command runs as if the bot's default language were this one."""
+    return settings.model_copy(update={"language": language}) if language else settings
 
 
 async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
@@ -121,15 +127,13 @@ async def _one_command(settings: Settings, line: str, language: str | None) -> i
 
     async def work(core: Core) -> int:
         console = ConsoleAdapter(Console(stderr=False, highlight=False))
-        await console.start(core)
-        if language:
-            core.settings = core.settings.model_copy(update={"language": language})
+        await console.start(core.host)
         reply = await console.handle_line(line)
         assert reply is not None
         await console.send(CONSOLE_CHAT, reply)
         return 1 if any(isinstance(r, Error) for r in flatten(reply)) else 0
 
-    return await _with_core(settings, work)
+    return await _with_core(_in_language(settings, language), work)
 
 
 async def cmd_summarize(settings: Settings, args: argparse.Namespace) -> int:
@@ -150,8 +154,8 @@ async def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
             return 2
         console = ConsoleAdapter(Console(highlight=False))
         language = args.lang or settings.language
-        from bot.arxiv_source import ArxivError
-        from bot.digest import ListingPending
+        from bot.arxiv.source import ArxivError
+        from bot.listings import ListingPending
 
         try:
             digest = await core.digests.build(topic, language, day=args.date, days=args.days,
@@ -254,14 +258,15 @@ async def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def cmd_discord_sync(settings: Settings, args: argparse.Namespace) -> int:
-    if not settings.discord_bot_token:
-        print("configuration error: DISCORD_BOT_TOKEN: is not set", file=sys.stderr)
+    discord = platform("discord")
+    if not discord.configured(settings):
+        print(f"configuration error: {discord.token_env}: is not set", file=sys.stderr)
         return 2
 
     async def work(core: Core) -> int:
         from bot.adapters.discord import sync_commands
 
-        count = await sync_commands(core)
+        count = await sync_commands(core.host, core.settings)
         print(f"synced {count} slash commands")
         return 0
 

@@ -1,113 +1,78 @@
 """Commands: declared once next to their handler, dispatched from neutral objects.
 
-Telegram's command list, Discord's slash commands, the console and ``/help`` are all
-generated from the :data:`REGISTRY` filled by the :func:`command` decorator, so a
-command is never listed twice. The dispatcher is the one place that turns user
-mistakes and handler bugs into friendly replies: nothing raises into a chat.
+A handler is a method of a handler class, marked with :func:`command`. The composition
+root (:mod:`bot.core`) builds each handler class with the services it uses and
+registers it here, so nothing registers itself by being imported. Telegram's command
+list, Discord's slash commands, the console and ``/help`` all come from these
+declarations.
+
+The dispatcher is the one place that parses parameters, loads the chat's settings,
+and turns user mistakes, outages and handler bugs into friendly replies: nothing
+raises into a chat.
 """
 
 from __future__ import annotations
 
+import inspect
 import logging
 import shlex
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal, Protocol
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
+from bot.arxiv.source import ArxivError, ArxivUnavailable
+from bot.listings import ListingPending
 from bot.i18n import t
 from bot.models import ChatRef
+from bot.params import ParamParser, UsageError, short
+from bot.ports import Command, CommandSpec, Handler, Param
+from bot.quotas import QuotaExceeded, limit_message
 from bot.replies import Error, Reply
+from bot.services.chats import ChatView, Chats
 from bot.store.db import StorageError
-
-if TYPE_CHECKING:
-    from bot.core import Core
+from bot.store.quotas import LimitReached
+from bot.summarizer.service import BudgetExhausted
+from bot.topics.registry import TopicError, UnknownCategoryError
 
 log = logging.getLogger(__name__)
 
 MAX_COMMAND_CHARS = 2000
+_MARK = "__paperbot_command__"
 
-
-class Progress(Protocol):
-    """Optional progress reporting for long work (the console shows a bar)."""
-
-    def start(self, total: int, label: str) -> None: ...
-    def advance(self, n: int = 1) -> None: ...
-    def done(self) -> None: ...
+__all__ = ["Command", "CommandSpec", "Context", "Dispatcher", "Param", "UsageError", "command"]
 
 
 @dataclass(frozen=True)
-class Command:
-    name: str
-    args: tuple[str, ...]
-    text: str  # the raw argument text after the command name
-    user_id: str
-    chat: ChatRef
-    can_admin: bool  # may this user change this chat's subscriptions and settings?
-    user_name: str | None = None
-    dm_chat_id: str | None = None  # where a personal digest goes; the adapter knows
-    progress: Progress | None = field(default=None, compare=False)
+class Context:
+    """One command and its chat's settings, loaded once before the handler runs."""
+
+    cmd: Command
+    chat: ChatView
 
     @property
-    def user_key(self) -> str:
-        return f"{self.chat.platform}:{self.user_id}"
+    def language(self) -> str:
+        return self.chat.language
 
 
 @dataclass(frozen=True)
-class Param:
+class _Declared:
     name: str
-    help: str
-    required: bool = False
-    rest: bool = False  # takes the rest of the text, spaces included
-    autocomplete: Literal["topic"] | None = None
-    choices: tuple[str, ...] = ()
+    params: tuple[Param, ...]
+    admin: bool
+    slow: bool
+    guild_only: bool
 
 
-Handler = Callable[["Core", Command], Awaitable[Reply]]
+def command(name: str, *, params: tuple[Param, ...] = (), admin: bool = False, slow: bool = False,
+            guild_only: bool = False) -> Callable[[Handler], Handler]:
+    """Declare a handler method; its help is the ``cmd_<name>`` entry of :mod:`bot.i18n`."""
 
-
-@dataclass(frozen=True)
-class CommandSpec:
-    name: str
-    help_en: str
-    help_zh: str
-    handler: Handler
-    params: tuple[Param, ...] = ()
-    admin: bool = False  # needs can_admin in groups and channels
-    slow: bool = False  # may take seconds: adapters show "thinking" first
-    guild_only: bool = False  # only meaningful in a group/server chat
-
-    @property
-    def usage(self) -> str:
-        parts = [f"/{self.name}"]
-        for p in self.params:
-            label = "|".join(p.choices) if p.choices else p.name
-            label = f"{label}..." if p.rest else label
-            parts.append(f"<{label}>" if p.required else f"[{label}]")
-        return " ".join(parts)
-
-    def help(self, language: str) -> str:
-        return self.help_zh if language == "zh" else self.help_en
-
-
-REGISTRY: dict[str, CommandSpec] = {}
-
-
-def command(
-    name: str, *, help_en: str, help_zh: str, params: tuple[Param, ...] = (), admin: bool = False,
-    slow: bool = False, guild_only: bool = False,
-) -> Callable[[Handler], Handler]:
-    def register(fn: Handler) -> Handler:
-        if name in REGISTRY:
-            raise RuntimeError(f"command /{name} declared twice")
-        REGISTRY[name] = CommandSpec(name, help_en, help_zh, fn, params, admin, slow, guild_only)
+    def mark(fn: Handler) -> Handler:
+        setattr(fn, _MARK, _Declared(name, params, admin, slow, guild_only))
         return fn
 
-    return register
-
-
-class UsageError(Exception):
-    """Raised by handlers for bad arguments; becomes a friendly reply with the usage line."""
+    return mark
 
 
 def tokenize(text: str) -> tuple[str, ...]:
@@ -131,22 +96,36 @@ def parse_line(line: str) -> tuple[str, str] | None:
 
 
 class Dispatcher:
-    def __init__(self, core: Core) -> None:
-        self.core = core
+    def __init__(self, chats: Chats, parser: ParamParser) -> None:
+        self._chats = chats
+        self._parser = parser
+        self._specs: dict[str, CommandSpec] = {}
+
+    def register(self, *handlers: object) -> None:
+        """Add every :func:`command` method of each handler object."""
+        for handler in handlers:
+            for _, method in inspect.getmembers(handler, inspect.ismethod):
+                declared: _Declared | None = getattr(method, _MARK, None)
+                if declared is None:
+                    continue
+                if declared.name in self._specs:
+                    raise RuntimeError(f"command /{declared.name} declared twice")
+                self._specs[declared.name] = CommandSpec(declared.name, f"cmd_{declared.name}", method,
+                                                         declared.params, declared.admin, declared.slow,
+                                                         declared.guild_only)
 
     def specs(self) -> list[CommandSpec]:
-        _load_handlers()
-        return sorted(REGISTRY.values(), key=lambda s: s.name)
+        return sorted(self._specs.values(), key=lambda s: s.name)
 
     def spec(self, name: str) -> CommandSpec | None:
-        _load_handlers()
-        return REGISTRY.get(name)
+        return self._specs.get(name)
 
     async def dispatch(self, cmd: Command) -> Reply:
-        language = await self.core.language_for(cmd.chat)
+        chat = await self._chats.view(cmd.chat)
+        language = chat.language
         spec = self.spec(cmd.name)
         if spec is None:
-            return Error(t(language, "unknown_command", name=_short(cmd.name)))
+            return Error(t(language, "unknown_command", name=short(cmd.name)))
         if len(cmd.text) > MAX_COMMAND_CHARS:
             return Error(t(language, "too_long", n=len(cmd.text), limit=MAX_COMMAND_CHARS))
         if spec.guild_only and cmd.chat.kind == "private":
@@ -155,44 +134,49 @@ class Dispatcher:
             return Error(t(language, "admins_only", name=spec.name))
         started = time.perf_counter()
         try:
-            reply = await spec.handler(self.core, cmd)
+            values = await self._parser.bind(spec, cmd, language)
+            reply = await spec.handler(Context(cmd, chat), **values)
         except UsageError as exc:
             return Error(f"{exc}\n{t(language, 'usage')}: {spec.usage}")
-        except StorageError as exc:  # rolled back: say what happened, not "something went wrong"
-            log.warning("storage refused a write", extra={"command": spec.name, "kind": exc.kind, "error": str(exc)})
-            return Error(t(language, "storage_full" if exc.kind == "full" else "storage_busy"))
-        except Exception:
-            log.exception("handler failed", extra={"command": spec.name, "chat": cmd.chat.key})
-            return Error(t(language, "internal_error"))
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a reply; bugs are logged
+            return self._failure(spec, cmd, language, exc)
         log.info(
             "command handled",
             extra={"command": spec.name, "chat": cmd.chat.key, "ms": round((time.perf_counter() - started) * 1000)},
         )
         return reply
 
-    async def dispatch_line(self, line: str, *, user_id: str, chat: ChatRef, can_admin: bool, **extra: object) -> Reply:
+    def _failure(self, spec: CommandSpec, cmd: Command, language: str, exc: Exception) -> Reply:
+        """What the user is told when a command could not do its work: one place for every kind."""
+        if isinstance(exc, UnknownCategoryError):
+            text = t(language, "topic_unknown_category", category=exc.category, suggestions=", ".join(exc.suggestions))
+            return Error(f"{text}\n{t(language, 'usage')}: {spec.usage}")
+        if isinstance(exc, TopicError):
+            return Error(f"{t(language, exc.key, **exc.values)}\n{t(language, 'usage')}: {spec.usage}")
+        if isinstance(exc, ArxivError):
+            if isinstance(exc, ArxivUnavailable):
+                return Error(t(language, "arxiv_unavailable"))
+            return Error(t(language, "arxiv_error", reason=str(exc)))
+        if isinstance(exc, ListingPending):
+            return Error(t(language, "listing_pending", day=exc.listing.isoformat(), at=f"{exc.ready_at:%H:%M}"))
+        if isinstance(exc, BudgetExhausted):
+            return Error(t(language, "budget_used", at=exc.resets_at.strftime("%H:%M UTC")))
+        if isinstance(exc, QuotaExceeded):
+            return Error(exc.message)
+        if isinstance(exc, LimitReached):
+            return Error(limit_message(language, exc))
+        if isinstance(exc, StorageError):  # rolled back: say what happened, not "something went wrong"
+            log.warning("storage refused a write", extra={"command": spec.name, "kind": exc.kind, "error": str(exc)})
+            return Error(t(language, "storage_full" if exc.kind == "full" else "storage_busy"))
+        log.error("handler failed", extra={"command": spec.name, "chat": cmd.chat.key}, exc_info=exc)
+        return Error(t(language, "internal_error"))
+
+    async def dispatch_line(self, line: str, *, user_id: str, chat: ChatRef, can_admin: bool, **extra: Any) -> Reply:
         """Dispatch a typed line such as ``/digest llm``; for text-based adapters."""
         parsed = parse_line(line)
         if parsed is None:
-            language = await self.core.language_for(chat)
-            return Error(t(language, "not_a_command"))
+            return Error(t((await self._chats.view(chat)).language, "not_a_command"))
         name, rest = parsed
         cmd = Command(name=name, args=tokenize(rest), text=rest, user_id=user_id, chat=chat, can_admin=can_admin,
-                      **extra)  # type: ignore[arg-type]
+                      **extra)
         return await self.dispatch(cmd)
-
-
-def _short(text: str, limit: int = 40) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-_loaded = False
-
-
-def _load_handlers() -> None:
-    """Import ``handlers`` once so their ``@command`` declarations fill the registry."""
-    global _loaded
-    if not _loaded:
-        import handlers  # noqa: F401
-
-        _loaded = True

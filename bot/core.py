@@ -1,54 +1,89 @@
-"""The platform-neutral core: every service a handler or adapter needs, built once.
+"""The composition root: every service is built here, once, and handed only what it uses.
 
-Adapters receive the core in ``start`` and call ``core.dispatcher.dispatch``; the
-scheduler and delivery use ``core.adapters`` to send. Nothing here imports a
-platform library.
+Nothing else constructs services or reaches through one to another's tables. The
+runner (or a test) creates the core, starts adapters with :attr:`Core.host`, puts
+them in :attr:`Core.adapters`, and starts :attr:`Core.scheduler`. Nothing here
+imports a platform library.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
 
-from bot.arxiv_source import ArxivSource
+from bot.arxiv.source import ArxivSource
 from bot.clock import Clock, system_clock
 from bot.commands import Dispatcher
 from bot.config import Settings
-from bot.digest import DigestBuilder
-from bot.models import ChatRef
+from bot.delivery import Delivery, DeliveryStores
+from bot.digest import DigestBuilder, TopicMatches
+from bot.listings import Listings
+from bot.params import ParamParser
 from bot.personal import PersonalMatcher
+from bot.ports import Adapter
+from bot.quotas import Quotas
+from bot.scheduler import DigestScheduler
+from bot.services.catalog import PaperCatalog
+from bot.services.changes import ScheduleChanges
+from bot.services.chats import ChatLifecycle, Chats
+from bot.services.filters import Filters
+from bot.services.host import AdapterHost
+from bot.services.subscriptions import Subscriptions
 from bot.store import Store
+from bot.store.quotas import Caps
 from bot.summarizer.service import Summarizer
 from bot.topics.registry import TopicRegistry
-
-if TYPE_CHECKING:
-    from bot.adapters.base import Adapter
-    from bot.delivery import Delivery
-    from bot.scheduler import DigestScheduler
+from handlers.digest import DigestHandlers
+from handlers.filters import FilterHandlers
+from handlers.help import HelpHandlers
+from handlers.settings import SettingsHandlers
+from handlers.subscriptions import SubscriptionHandlers
+from handlers.summarize import SummarizeHandlers
+from handlers.topics import TopicHandlers
 
 log = logging.getLogger(__name__)
-
-ScheduleListener = Callable[[ChatRef | None, tuple[str, str] | None], Awaitable[None]]
 
 
 class Core:
     def __init__(self, settings: Settings, store: Store, source: ArxivSource, summarizer: Summarizer,
                  clock: Clock = system_clock) -> None:
         self.settings = settings
-        self.clock = clock  # the one clock: everything that asks "now" asks it
         self.store = store
         self.source = source
         self.summarizer = summarizer
-        self._schedule_listeners: list[ScheduleListener] = []
-        self._filter_listeners: list[Callable[[], None]] = []
-        self.topics = TopicRegistry(store)
-        self.digests = DigestBuilder(self)
-        self.dispatcher = Dispatcher(self)
-        self.adapters: dict[str, Adapter] = {}
-        self.scheduler: DigestScheduler | None = None
-        self.delivery: Delivery | None = None
-        self.personal = PersonalMatcher(self)
+        self.clock = clock  # the one clock: everything that asks "now" is handed it
+        self.adapters: dict[str, Adapter] = {}  # filled by the runner; delivery sends through them
+        changes = ScheduleChanges()
+
+        self.topics = TopicRegistry(store.topics)
+        matches = TopicMatches()
+        self.personal = PersonalMatcher(self.topics, store.filters, matches)
+        self.listings = Listings(source, store.papers, store.subscriptions, self.topics, self.personal.categories,
+                                 clock)
+        self.digests = DigestBuilder(self.listings, matches, self.personal, summarizer, clock)
+        self.catalog = PaperCatalog(store.papers, source)
+        self.chats = Chats(store.chats, settings)
+        self.lifecycle = ChatLifecycle(store.chats, store.subscriptions, self.chats, self.adapters)
+        self.subscriptions = Subscriptions(store.subscriptions, self.chats, changes, Caps(
+            settings.max_subscriptions_per_chat, settings.max_subscriptions_per_user))
+        self.filters = Filters(store.filters, self.personal, changes, settings.max_filters_per_user)
+        self.quotas = Quotas(store.quotas, store.summaries, settings, clock, lambda: summarizer.model)
+
+        stores = DeliveryStores(store.deliveries, store.papers, store.subscriptions, store.filters)
+        self.delivery = Delivery(self.adapters, self.digests, self.topics, self.chats, self.lifecycle, stores,
+                                 summarizer, settings)
+        self.scheduler = DigestScheduler(self.delivery, stores, changes, clock, settings.catchup_grace_hours)
+
+        self.dispatcher = Dispatcher(self.chats, ParamParser(self.topics.get_for_chat, self.topics.names_for_chat))
+        self.dispatcher.register(
+            HelpHandlers(self.dispatcher.specs),
+            TopicHandlers(self.topics, Caps(settings.max_topics_per_chat, settings.max_topics_per_user)),
+            SubscriptionHandlers(self.subscriptions),
+            SettingsHandlers(self.chats, self.subscriptions),
+            FilterHandlers(self.filters, self.topics, settings),
+            DigestHandlers(self.digests, self.subscriptions, self.topics, self.quotas, settings, clock),
+            SummarizeHandlers(self.catalog, summarizer, self.quotas),
+        )
+        self.host = AdapterHost(self.dispatcher, self.chats, self.lifecycle, self.topics, store.db)
 
     @classmethod
     async def create(cls, settings: Settings, clock: Clock = system_clock) -> Core:
@@ -59,6 +94,7 @@ class Core:
 
     async def close(self) -> None:
         """Close everything that holds a connection; an open aiosqlite connection hangs exit."""
+        await self.scheduler.stop()
         for closer in (self.summarizer.aclose, self.source.aclose, self.store.close):
             try:
                 await closer()
@@ -70,31 +106,3 @@ class Core:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
-
-    async def language_for(self, chat: ChatRef) -> str:
-        settings = await self.store.chats.settings(chat)
-        return settings.language or self.settings.language
-
-    async def timezone_for(self, chat: ChatRef) -> str:
-        settings = await self.store.chats.settings(chat)
-        return settings.timezone or self.settings.timezone
-
-    async def max_papers_for(self, chat: ChatRef) -> int:
-        settings = await self.store.chats.settings(chat)
-        return settings.max_papers or self.settings.digest_max_papers
-
-    def on_schedule_changed(self, listener: ScheduleListener) -> None:
-        """The scheduler registers here so /subscribe and /mydigest apply without a restart."""
-        self._schedule_listeners.append(listener)
-
-    def on_filters_changed(self, listener: Callable[[], None]) -> None:
-        self._filter_listeners.append(listener)
-
-    async def schedule_changed(self, chat: ChatRef | None = None, user: tuple[str, str] | None = None) -> None:
-        """A chat's subscriptions or a user's personal digest changed (both None: anything may have)."""
-        for listener in self._schedule_listeners:
-            await listener(chat, user)
-
-    def filters_changed(self) -> None:
-        for listener in self._filter_listeners:
-            listener()

@@ -9,14 +9,15 @@ a filter change drops it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from typing import TYPE_CHECKING
 
 from bot.models import DayPapers, Paper, Topic
+from bot.store.filters import FilterStore
 from bot.topics.matcher import FilterIndex, UserFilters
+from bot.topics.registry import TopicRegistry
 
-if TYPE_CHECKING:
-    from bot.core import Core
+TopicMatch = Callable[[Topic, DayPapers], list[Paper]]
 
 PERSONAL_TOPIC = "mine"
 
@@ -28,32 +29,28 @@ def personal_topic(language: str, categories: set[str]) -> Topic:
 
 
 class PersonalMatcher:
-    def __init__(self, core: Core) -> None:
-        self.core = core
+    def __init__(self, topics: TopicRegistry, filters: FilterStore, select: TopicMatch) -> None:
+        self._topics = topics
+        self._filters = filters
+        self._select = select
         self._by_day: dict[date, tuple[dict[str, list[Paper]], dict[str, list[Paper]]]] = {}
         self._categories: set[str] | None = None
-        core.on_filters_changed(self.forget)
 
     def forget(self) -> None:
+        """A filter changed: match again next time."""
         self._by_day.clear()
         self._categories = None
 
-    async def shared_topics(self) -> dict[str, Topic]:
-        """Topics a personal filter can name: presets and shared ones (not a chat's own)."""
-        topics = dict(self.core.topics.presets)
-        topics.update((t.name, t) for t in await self.core.store.topics.all() if t.owner is None)
-        return topics
-
     async def has_filters(self, platform: str, user_id: str) -> bool:
-        return any(f.kind == "include" for f in await self.core.store.filters.list(platform, user_id))
+        return any(f.kind == "include" for f in await self._filters.list(platform, user_id))
 
     async def categories(self) -> set[str]:
         """What every personal digest reads: all filter topics' categories, every preset's for bare keywords."""
         if self._categories is None:
-            topics = await self.shared_topics()
-            every_preset = {c for preset in self.core.topics.presets.values() for c in preset.categories}
+            topics = await self._topics.shared()
+            every_preset = {c for preset in self._topics.presets.values() for c in preset.categories}
             categories: set[str] = set()
-            for filters in (await self.core.store.filters.all()).values():
+            for filters in (await self._filters.all()).values():
                 for f in filters:
                     if f.kind == "include":
                         categories.update(topics[f.value].categories if f.value in topics else every_preset)
@@ -62,11 +59,11 @@ class PersonalMatcher:
 
     async def match(self, platform: str, user_id: str, day: DayPapers) -> list[Paper]:
         """The user's papers in ``day`` (the day read for :meth:`categories`), newest first."""
-        topics = await self.shared_topics()
+        topics = await self._topics.shared()
         matched: dict[str, Paper] = {}
-        for f in await self.core.store.filters.list(platform, user_id):
+        for f in await self._filters.list(platform, user_id):
             if f.kind == "include" and f.value in topics:
-                matched.update((p.id, p) for p in self.core.digests.select(topics[f.value], day))
+                matched.update((p.id, p) for p in self._select(topics[f.value], day))
         keywords, mutes = await self._maps(day, topics)
         key = f"{platform}:{user_id}"
         matched.update((p.id, p) for p in keywords.get(key, []))
@@ -79,7 +76,7 @@ class PersonalMatcher:
         if day.day not in self._by_day:
             includes: dict[str, UserFilters] = {}
             mutes: dict[str, UserFilters] = {}
-            for (platform, user_id), filters in (await self.core.store.filters.all()).items():
+            for (platform, user_id), filters in (await self._filters.all()).items():
                 key = f"{platform}:{user_id}"
                 words = [f.value for f in filters if f.kind == "include" and f.value not in topics]
                 muted = [f.value for f in filters if f.kind == "mute"]

@@ -16,20 +16,18 @@ summaries are cached for every later reader.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING, Literal
 
+from bot.clock import Clock
+from bot.config import Settings
 from bot.i18n import t
 from bot.models import Paper
-from bot.store.quotas import LimitReached
-from bot.store.summaries import SummaryKey, utc_day
+from bot.ports import Command
+from bot.store.quotas import LimitReached, QuotaStore
+from bot.store.summaries import SummaryKey, SummaryStore, utc_day
 from bot.summarizer.prompts import PROMPT_VERSION
-from bot.summarizer.schema import Kind
-
-if TYPE_CHECKING:
-    from bot.commands import Command
-    from bot.core import Core
+from bot.summary_schema import Kind
 
 
 class QuotaExceeded(Exception):
@@ -40,22 +38,39 @@ class QuotaExceeded(Exception):
         self.message = message
 
 
+class Quotas:
+    """Builds one :class:`QuotaGate` per command, from the settings and tables it needs."""
+
+    def __init__(self, usage: QuotaStore, summaries: SummaryStore, settings: Settings, clock: Clock,
+                 model: Callable[[], str]) -> None:
+        self._usage = usage
+        self._summaries = summaries
+        self._settings = settings
+        self._clock = clock
+        self._model = model
+
+    def gate(self, cmd: Command, language: str, kind: Kind) -> QuotaGate:
+        settings = self._settings
+        admin = cmd.can_admin and cmd.chat.kind != "private"  # in a DM everyone "administers" their own chat
+        user_limit = settings.quota_admin_model_calls if admin else settings.quota_user_model_calls
+        holders = ((f"user:{cmd.user_key}", user_limit), (f"chat:{cmd.chat.key}", settings.quota_chat_model_calls))
+        return QuotaGate(self._usage, self._summaries, self._model(), holders, language, kind, self._clock())
+
+
 class QuotaGate:
     """One command's allowance. Use as ``async with``: leaving it settles what was really spent."""
 
-    def __init__(self, core: Core, cmd: Command, language: str, kind: Kind) -> None:
-        self._core = core
-        self._store = core.store.quotas
+    def __init__(self, usage: QuotaStore, summaries: SummaryStore, model: str,
+                 holders: tuple[tuple[str, int], ...], language: str, kind: Kind, now: datetime) -> None:
+        self._store = usage
+        self._summaries = summaries
+        self._model = model
         self._language = "zh" if language.lower().startswith("zh") else "en"
         self._kind = kind
-        now = core.clock()
         self._day = utc_day(now)[0].date().isoformat()
         self._resets_at = utc_day(now)[1]
         self._now = now
-        settings = core.settings
-        admin = cmd.can_admin and cmd.chat.kind != "private"  # in a DM everyone "administers" their own chat
-        user_limit = settings.quota_admin_model_calls if admin else settings.quota_user_model_calls
-        self._holders = ((f"user:{cmd.user_key}", user_limit), (f"chat:{cmd.chat.key}", settings.quota_chat_model_calls))
+        self._holders = holders
         self._reserved = 0
         self._papers: set[str] = set()
         self._since: int | None = None
@@ -98,13 +113,13 @@ class QuotaGate:
 
     async def _cost(self, paper: Paper) -> int:
         """0 when no model would be asked (no model configured, or a summary that answers is cached), else 1."""
-        model = self._core.summarizer.model
+        model = self._model
         if model == "extractive":
             return 0
         kinds: Iterable[str] = ("brief", "full") if self._kind == "brief" else ("full",)
         for kind in kinds:
             key = SummaryKey(paper.id, paper.version, self._language, kind, model, PROMPT_VERSION)
-            if await self._core.store.summaries.get(key) is not None:
+            if await self._summaries.get(key) is not None:
                 return 0
         return 1
 
@@ -114,9 +129,9 @@ class QuotaGate:
         return t(self._language, key, limit=limit, hours=_hours_until(self._now, self._resets_at))
 
 
-def limit_message(language: str, what: Literal["topics", "subscriptions", "filters"], exc: LimitReached) -> str:
+def limit_message(language: str, exc: LimitReached) -> str:
     """The friendly refusal for a cap the store enforced (nothing was written)."""
-    return t(language, f"limit_{what}_{exc.scope}", limit=exc.limit)
+    return t(language, f"limit_{exc.what}_{exc.scope}", limit=exc.limit)
 
 
 def _hours_until(now: datetime, then: datetime) -> int:

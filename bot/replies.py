@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from bot.models import Paper, Topic
-from bot.summarizer.schema import SummaryResult
+from bot.summary_schema import SummaryResult
 
 
 @dataclass(frozen=True)

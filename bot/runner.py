@@ -13,37 +13,24 @@ import contextlib
 import logging
 import signal
 
-from bot.adapters.base import Adapter
+from bot.ports import Adapter
+from bot.adapters import configured_adapters
 from bot.adapters.console import CONSOLE_CHAT, ConsoleAdapter
 from bot.config import Settings
 from bot.core import Core
-from bot.scheduler import DigestScheduler
 
 log = logging.getLogger(__name__)
 
 
-def platform_adapters(settings: Settings) -> list[Adapter]:
-    adapters: list[Adapter] = []
-    if settings.telegram_bot_token:
-        from bot.adapters.telegram import TelegramAdapter
-
-        adapters.append(TelegramAdapter(settings))
-    if settings.discord_bot_token:
-        from bot.adapters.discord import DiscordAdapter
-
-        adapters.append(DiscordAdapter(settings))
-    return adapters
-
-
 async def run(settings: Settings) -> int:
     async with await Core.create(settings) as core:
-        adapters = platform_adapters(settings)
+        adapters = configured_adapters(settings)
         if not adapters:
             return await run_console(core)
         stop = asyncio.Event()
         _on_signals(stop.set)
         started: list[Adapter] = []
-        scheduler = DigestScheduler(core)
+        scheduler = core.scheduler
         try:
             for adapter in adapters:
                 if not await _start_unless_stopped(adapter, core, stop):
@@ -75,10 +62,10 @@ async def run(settings: Settings) -> int:
 
 async def run_console(core: Core) -> int:
     console = ConsoleAdapter()
-    await console.start(core)
+    await console.start(core.host)
     core.adapters[console.name] = console
-    await core.store.chats.ensure(CONSOLE_CHAT, "console")
-    scheduler = DigestScheduler(core)
+    await core.chats.ensure(CONSOLE_CHAT, "console")
+    scheduler = core.scheduler
     await scheduler.start(catch_up=False)
     catching_up = asyncio.create_task(scheduler.catch_up(), name="catch-up")
     catching_up.add_done_callback(_log_failure)
@@ -96,7 +83,7 @@ async def run_console(core: Core) -> int:
 async def _start_unless_stopped(adapter: Adapter, core: Core, stop: asyncio.Event) -> bool:
     """Start an adapter, unless SIGTERM comes first: start-up retries while the platform is
     unreachable, and a service manager must still be able to stop the bot then."""
-    starting = asyncio.ensure_future(adapter.start(core))
+    starting = asyncio.ensure_future(adapter.start(core.host))
     stopping = asyncio.ensure_future(stop.wait())
     try:
         await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)

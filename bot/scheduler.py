@@ -22,17 +22,17 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 
-from bot.arxiv_calendar import listing_day_for
-from bot.arxiv_source import ArxivError, UnknownCategory
-from bot.delivery import Delivery, Outcome
-from bot.digest import ListingPending
+from bot.arxiv.calendar import listing_day_for
+from bot.arxiv.source import ArxivError, UnknownCategory
+from bot.clock import Clock
+from bot.delivery import Delivery, DeliveryStores, Outcome
+from bot.services.changes import ScheduleChanges
+from bot.listings import ListingPending
 from bot.models import ChatRef
 from bot.store.chats import Subscription
 from bot.store.filters import UserDigest
 from bot.store.chats import WEEKDAY_NAMES
 
-if TYPE_CHECKING:
-    from bot.core import Core
 
 log = logging.getLogger(__name__)
 
@@ -71,12 +71,12 @@ class Schedule:
 
 
 class DigestScheduler:
-    def __init__(self, core: Core) -> None:
-        self.core = core
-        self.clock = core.clock
-        self.delivery = core.delivery or Delivery(core)
-        core.delivery = self.delivery
-        grace = int(core.settings.catchup_grace_hours * 3600)
+    def __init__(self, delivery: Delivery, stores: DeliveryStores, changes: ScheduleChanges, clock: Clock,
+                 grace_hours: float) -> None:
+        self.delivery = delivery
+        self._stores = stores
+        self.clock = clock
+        grace = int(grace_hours * 3600)
         self.grace = timedelta(seconds=grace)
         self.scheduler = AsyncIOScheduler(
             timezone=UTC,
@@ -84,7 +84,7 @@ class DigestScheduler:
         )
         self._rebuild_lock = asyncio.Lock()
         self._chat_jobs: dict[str, set[str]] = {}  # chat key -> its subscription job ids
-        core.on_schedule_changed(self.refresh)
+        changes.listen(self.refresh)
 
     async def start(self, catch_up: bool = True) -> None:
         await self.rebuild()
@@ -105,10 +105,10 @@ class DigestScheduler:
         async with self._rebuild_lock:
             wanted: set[str] = set()
             self._chat_jobs.clear()
-            for sub in await self.core.store.subscriptions.all():
+            for sub in await self._stores.subscriptions.all():
                 if self._add_subscription_job(sub):
                     wanted.add(sub.target)
-            for digest in await self.core.store.filters.digests(enabled_only=True):
+            for digest in await self._stores.filters.digests(enabled_only=True):
                 if self._add_user_job(digest):
                     wanted.add(digest.target)
             for job in self.scheduler.get_jobs():
@@ -122,13 +122,13 @@ class DigestScheduler:
             return
         async with self._rebuild_lock:
             if chat is not None:
-                current = {sub.target for sub in await self.core.store.subscriptions.for_chat(chat)
+                current = {sub.target for sub in await self._stores.subscriptions.for_chat(chat)
                            if self._add_subscription_job(sub)}
                 for job_id in self._chat_jobs.get(chat.key, set()) - current:
                     self._remove_job(job_id)
                 self._chat_jobs[chat.key] = current
             if user is not None:
-                digest = await self.core.store.filters.get_digest(*user)
+                digest = await self._stores.filters.get_digest(*user)
                 if digest is None or not digest.enabled or not self._add_user_job(digest):
                     self._remove_job(f"user:{user[0]}:{user[1]}")
 
@@ -168,11 +168,11 @@ class DigestScheduler:
         now = self.clock()
         results: dict[str, Outcome | str] = {}
         tasks = []
-        for sub in await self.core.store.subscriptions.all(include_paused=False):
+        for sub in await self._stores.subscriptions.all(include_paused=False):
             due = self._due(Schedule(sub.at_time, sub.timezone, sub.weekdays), sub.last_sent_day, now, sub.target)
             if due is not None:
                 tasks.append((sub.target, self.run_subscription(sub.id, scheduled=due)))
-        for digest in await self.core.store.filters.digests(enabled_only=True):
+        for digest in await self._stores.filters.digests(enabled_only=True):
             if digest.paused_reason:
                 continue
             due = self._due(Schedule(digest.at_time, digest.timezone, digest.weekdays), digest.last_sent_day, now,
@@ -198,7 +198,7 @@ class DigestScheduler:
         return previous
 
     async def run_subscription(self, sub_id: int, scheduled: datetime | None = None) -> Outcome | str:
-        sub = await self.core.store.subscriptions.get(sub_id)
+        sub = await self._stores.subscriptions.get(sub_id)
         if sub is None or sub.paused_reason:
             return "paused"
         when = scheduled or self.clock()
@@ -206,7 +206,7 @@ class DigestScheduler:
                                    retry=(self.run_subscription, [sub_id]))
 
     async def run_user(self, platform: str, user_id: str, scheduled: datetime | None = None) -> Outcome | str:
-        digest = await self.core.store.filters.get_digest(platform, user_id)
+        digest = await self._stores.filters.get_digest(platform, user_id)
         if digest is None or not digest.enabled or digest.paused_reason:
             return "paused"
         when = scheduled or self.clock()
@@ -255,10 +255,10 @@ class DigestScheduler:
 
     async def _notify_once(self, target: str, scheduled: datetime, chat: ChatRef, reason: str) -> None:
         day = listing_day_for(scheduled)
-        store = self.core.store.deliveries
+        store = self._stores.deliveries
         existing = await store.get(target, day)
         if existing is not None and existing.status == "failed":
             return
         plan = existing or await store.plan(target, day, chat.platform, chat.chat_id, [])
         await store.finish(plan.id, "failed", 0)
-        await self.delivery.notify_failure(chat, await self.core.language_for(chat), reason)
+        await self.delivery.notify_failure(chat, reason)

@@ -1,11 +1,6 @@
-"""Platform-neutral command handlers; importing this package registers every command."""
+"""Platform-neutral command handlers, one class per concern.
 
-from handlers import (  # noqa: F401
-    digest,
-    filters,
-    help,
-    settings,
-    subscriptions,
-    summarize,
-    topics,
-)
+Importing this package registers nothing: the composition root (:mod:`bot.core`)
+builds each handler class with the services it uses and registers it with the
+dispatcher.
+"""

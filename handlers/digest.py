@@ -1,112 +1,81 @@
-"""/digest: a digest right now, for one topic or for every topic this chat follows."""
+"""/digest: a digest right now, for one topic, for the sender's filters, or for every topic this chat follows."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date
 
-from bot.arxiv_calendar import listing_day_for
-from bot.arxiv_source import ArxivError
-from bot.commands import Command, Param, UsageError, command
-from bot.core import Core
-from bot.digest import ListingPending
+from bot.arxiv.calendar import listing_day_for
+from bot.clock import Clock
+from bot.commands import Context, Param, UsageError, command
+from bot.config import Settings
+from bot.digest import Audience, DigestBuilder, Person
 from bot.i18n import t
-from bot.personal import PERSONAL_TOPIC, personal_topic
-from bot.models import Paper
-from bot.quotas import QuotaExceeded, QuotaGate
-from bot.replies import Digest, Error, Replies, Reply, Text
-from handlers.common import arxiv_down, resolve_topic, say
+from bot.models import Paper, Topic
+from bot.personal import PERSONAL_TOPIC
+from bot.quotas import QuotaExceeded, QuotaGate, Quotas
+from bot.replies import Digest, Replies, Reply, Text
+from bot.services.subscriptions import Subscriptions
+from bot.topics.registry import TopicRegistry
 
 
-@command(
-    "digest",
-    help_en="Today's digest now: /digest [topic|mine] [all [page]] [YYYY-MM-DD]",
-    help_zh="立即获取今日速递：/digest [主题] [all [页码]] [日期]",
-    params=(
-        Param("topic", "topic name, or mine for your filters; default: this chat's subscriptions", autocomplete="topic"),
-        Param("options", "all (every paper, a page at a time: all 2 is the next page) and/or a date YYYY-MM-DD",
-              rest=True),
-    ),
-    slow=True,
-)
-async def digest(core: Core, cmd: Command) -> Reply:
-    language = await core.language_for(cmd.chat)
-    names: list[str] = []
-    numbers: list[str] = []
-    include_all, day = False, None
-    for arg in cmd.args:
-        if arg.lower() == "all":
-            include_all = True
-        elif _looks_like_date(arg):
-            day = _parse_date(arg, language, listing_day_for(core.clock()))
-        elif arg.isdigit() and len(arg) <= 4:
-            numbers.append(arg)
+class DigestHandlers:
+    def __init__(self, builder: DigestBuilder, subscriptions: Subscriptions, topics: TopicRegistry, quotas: Quotas,
+                 settings: Settings, clock: Clock) -> None:
+        self._builder = builder
+        self._subscriptions = subscriptions
+        self._topics = topics
+        self._quotas = quotas
+        self._settings = settings
+        self._clock = clock
+
+    @command("digest", slow=True, params=(
+        Param("topic", "param_digest_topic", kind="topic", choices=(PERSONAL_TOPIC,)),
+        Param("all", "param_all", kind="choice", choices=("all",)),
+        Param("page", "param_page", kind="int"),
+        Param("date", "param_date", kind="date"),
+    ))
+    async def digest(self, ctx: Context, topic: Topic | str | None, all: str | None, page: int | None,
+                     date: date | None) -> Reply:
+        language, cmd = ctx.language, ctx.cmd
+        if date is not None and date > listing_day_for(self._clock()):  # arXiv's day, not the server's
+            raise UsageError(t(language, "no_listing_that_day"))
+        if page is not None and all is None:
+            raise UsageError(t(language, "page_needs_all"))
+        audiences: list[Audience]
+        if topic == PERSONAL_TOPIC:
+            person = Person(cmd.chat.platform, cmd.user_id)
+            if not await self._builder.has_audience(person):
+                raise UsageError(t(language, "no_filters_yet"))
+            audiences, date = [person], None  # a personal digest is today's
+        elif isinstance(topic, Topic):
+            audiences = [topic]
         else:
-            names.append(arg)
-    page = max(1, int(numbers.pop())) if include_all and len(numbers) == 1 else 1
-    names += numbers
-    if len(names) > 1:
-        raise UsageError(say(language, "Name one topic at most.", "最多写一个主题。"))
-    limit = await core.max_papers_for(cmd.chat)
-    async with QuotaGate(core, cmd, language, "brief") as gate:
-        cap = core.settings.digest_all_max_papers
-        if names and names[0].lower() == PERSONAL_TOPIC:
-            return await _personal(core, cmd, language, _Window(gate, language, limit, include_all, page, cap))
-        if names:
-            topics = [await resolve_topic(core, cmd, names[0])]
-        else:
-            subs = await core.store.subscriptions.for_chat(cmd.chat)
-            topics = [t for t in [await core.topics.get(s.topic, cmd.chat.key) for s in subs] if t]
-            if not topics:
-                raise UsageError(say(language, "Which topic? See /topics.", "哪个主题？见 /topics。"))
+            subs = await self._subscriptions.of_chat(cmd.chat)
+            audiences = [a for a in [await self._topics.get(s.topic, cmd.chat.key) for s in subs] if a]
+            if not audiences:
+                raise UsageError(t(language, "which_topic"))
         replies: list[Reply] = []
-        for topic in topics:
-            choice = _Window(gate, language, limit, include_all, page, cap)
-            try:
-                built = await core.digests.build(topic, language, day=day, limit=limit, include_all=include_all,
-                                                 progress=cmd.progress, choose=choice.pick)
-            except ArxivError as exc:
-                return Error(arxiv_down(language, exc))
-            except ListingPending as exc:
-                return Error(_pending(language, exc))
-            except QuotaExceeded as exc:
-                if not replies:
-                    return Error(exc.message)
-                replies.append(Text(exc.message))
-                break
-            replies.extend(choice.annotate(built))
-    return replies[0] if len(replies) == 1 else Replies(tuple(replies))
-
-
-async def _personal(core: Core, cmd: Command, language: str, choice: _Window) -> Reply:
-    """Today's papers for the sender's own filters (what /mydigest would send)."""
-    if not await core.personal.has_filters(cmd.chat.platform, cmd.user_id):
-        raise UsageError(say(language, "You have no filters yet; add one with /filter add TOPIC.",
-                             "你还没有过滤器，请先 /filter add 主题。"))
-    categories = await core.personal.categories()
-    try:
-        day = await core.digests.latest_day(categories)
-    except ArxivError as exc:
-        return Error(arxiv_down(language, exc))
-    except ListingPending as exc:
-        return Error(_pending(language, exc))
-    topic = personal_topic(language, categories)
-    if day.no_announcement:
-        return Digest(topic, day.day, language, (), no_announcement=True)
-    matched = await core.personal.match(cmd.chat.platform, cmd.user_id, day)
-    try:
-        chosen = await choice.pick(matched)
-    except QuotaExceeded as exc:
-        return Error(exc.message)
-    entries = await core.digests.entries(chosen, language, cmd.progress)
-    built = Digest(topic, day.day, language, entries, more=len(matched) - len(chosen))
-    replies = choice.annotate(built)
-    return replies[0] if len(replies) == 1 else Replies(tuple(replies))
+        async with self._quotas.gate(cmd, language, "brief") as gate:
+            for audience in audiences:
+                window = _Window(gate, language, ctx.chat.max_papers, all is not None, page or 1,
+                                 self._settings.digest_all_max_papers)
+                try:
+                    built = await self._builder.build(audience, language, day=date, limit=ctx.chat.max_papers,
+                                                      include_all=all is not None, progress=cmd.progress,
+                                                      choose=window.pick)
+                except QuotaExceeded as exc:
+                    if not replies:
+                        raise
+                    replies.append(Text(exc.message))
+                    break
+                replies.extend(window.annotate(built))
+        return replies[0] if len(replies) == 1 else Replies(tuple(replies))
 
 
 @dataclass
 class _Window:
-    """Which of a topic's ranked papers one /digest shows: the chat's maximum, or a page of ``all``,
+    """Which of an audience's ranked papers one /digest shows: the chat's maximum, or a page of ``all``,
     then as many as the sender's model quota affords (reserved before any summary is asked for)."""
 
     gate: QuotaGate
@@ -149,22 +118,3 @@ class _Window:
         else:
             return [built]
         return [replace(built, more=0), Text(note)]
-
-
-def _looks_like_date(text: str) -> bool:
-    return len(text) == 10 and text[4] == "-" and text[7] == "-"
-
-
-def _pending(language: str, exc: ListingPending) -> str:
-    return t(language, "listing_pending", day=exc.listing.isoformat(), at=f"{exc.ready_at:%H:%M}")
-
-
-def _parse_date(text: str, language: str, latest: date) -> date:
-    """A listing date up to ``latest``, arXiv's current listing (its day is US Eastern, not the server's)."""
-    try:
-        value = date.fromisoformat(text)
-    except ValueError:
-        raise UsageError(say(language, f"'{text}' is not a date; use YYYY-MM-DD.", f"'{text}' 不是日期，请用 YYYY-MM-DD。")) from None
-    if value < date(1991, 8, 1) or value > latest:
-        raise UsageError(say(language, "That date has no arXiv listing.", "该日期没有 arXiv 列表。"))
-    return value

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-from bot.commands import REGISTRY, Command, command
-from bot.core import Core
+from collections.abc import Callable
+
+from bot.commands import Context, command
+from bot.i18n import t
+from bot.ports import CommandSpec
 from bot.replies import Reply, Text
-from handlers.common import say
 
 
-@command("help", help_en="Show what I can do", help_zh="查看所有命令")
-async def help_command(core: Core, cmd: Command) -> Reply:
-    language = await core.language_for(cmd.chat)
-    lines = [say(language, "paperbot: daily arXiv digests and paper summaries.",
-                 "paperbot：每日 arXiv 论文速递与论文解读。")]
-    for spec in sorted(REGISTRY.values(), key=lambda s: s.name):
-        admin = say(language, " (admins)", "（管理员）") if spec.admin else ""
-        lines.append(f"{spec.usage} — {spec.help(language)}{admin}")
-    return Text("\n".join(lines))
+class HelpHandlers:
+    def __init__(self, specs: Callable[[], list[CommandSpec]]) -> None:
+        self._specs = specs
+
+    @command("help")
+    async def help(self, ctx: Context) -> Reply:
+        language = ctx.language
+        lines = [t(language, "help_intro")]
+        for spec in self._specs():
+            admin = t(language, "admins_mark") if spec.admin else ""
+            lines.append(f"{spec.usage} — {t(language, spec.help_key)}{admin}")
+        return Text("\n".join(lines))

@@ -2,79 +2,55 @@
 
 from __future__ import annotations
 
-from bot.commands import Command, Param, UsageError, command
-from bot.core import Core
+from bot.commands import Context, Param, UsageError, command
 from bot.i18n import t
-from bot.quotas import limit_message
+from bot.params import short
 from bot.render.paging import PageError, paginate
-from bot.replies import Error, Reply, Text
-from bot.store.quotas import Caps, LimitReached
-from bot.topics.registry import TopicError, UnknownCategoryError
-from handlers.args import short
-from handlers.common import say
-
+from bot.replies import Reply, Text
+from bot.store.quotas import Caps
+from bot.topics.registry import TopicRegistry
 
 TOPICS_PER_PAGE = 15
 EXPRESSION_SHOWN = 160  # characters of each expression in the list: a page stays a message or two
 
 
-@command(
-    "topics",
-    help_en="List the topics you can subscribe to, a page at a time: /topics [page]",
-    help_zh="列出可订阅的主题（分页）：/topics [页码]",
-    params=(Param("page", "page number, default 1"),),
-)
-async def topics_command(core: Core, cmd: Command) -> Reply:
-    language = await core.language_for(cmd.chat)
-    try:
-        page = paginate(await core.topics.list(cmd.chat.key), cmd.args[0] if cmd.args else None, TOPICS_PER_PAGE,
-                        language)
-    except PageError as exc:
-        raise UsageError(str(exc)) from None
-    lines = [say(language, "Topics:", "主题：")]
-    for topic in page.items:
-        mark = "" if topic.builtin else say(language, " (this chat)", "（本群自定义）")
-        lines.append(f"• {topic.name} — {topic.title}{mark}\n  [{', '.join(topic.categories)}] "
-                     f"{short(topic.expression, EXPRESSION_SHOWN)}")
-    footer = page.footer(language, "topics")
-    return Text("\n".join(lines + ([footer] if footer else [])))
+class TopicHandlers:
+    def __init__(self, topics: TopicRegistry, caps: Caps) -> None:
+        self._topics = topics
+        self._caps = caps
 
+    @command("topics", params=(Param("page", "param_page"),))
+    async def topics(self, ctx: Context, page: str | None) -> Reply:
+        language = ctx.language
+        try:
+            shown = paginate(await self._topics.visible(ctx.cmd.chat.key), page, TOPICS_PER_PAGE, language)
+        except PageError as exc:
+            raise UsageError(str(exc)) from None
+        lines = [t(language, "topics_header")]
+        for topic in shown.items:
+            mark = "" if topic.builtin else t(language, "topic_own_mark")
+            lines.append(f"• {topic.name} — {topic.title}{mark}\n  [{', '.join(topic.categories)}] "
+                         f"{short(topic.expression, EXPRESSION_SHOWN)}")
+        footer = shown.footer(language, "topics")
+        return Text("\n".join(lines + ([footer] if footer else [])))
 
-@command(
-    "topic",
-    help_en="Define or remove this chat's own topic: add NAME CATEGORIES EXPRESSION | remove NAME",
-    help_zh="定义或删除本群自定义主题：add 名称 分类 关键词表达式 | remove 名称",
-    params=(
-        Param("action", "add or remove", required=True, choices=("add", "remove")),
-        Param("name", "topic name, e.g. my-avatars", required=True),
-        Param("definition", "categories then expression, e.g. cs.CV,cs.GR avatar OR \"talking head\"", rest=True),
-    ),
-    admin=True,
-)
-async def topic_command(core: Core, cmd: Command) -> Reply:
-    language = await core.language_for(cmd.chat)
-    if len(cmd.args) < 2 or cmd.args[0] not in ("add", "remove"):
-        raise UsageError(say(language, "Say add or remove, then the topic name.", "请写 add 或 remove，再写主题名。"))
-    action, name = cmd.args[0], cmd.args[1]
-    if action == "remove":
-        removed = await core.topics.remove(name, cmd.chat.key)
-        if not removed:
-            raise UsageError(say(language, f"This chat has no topic '{name[:40]}'.", f"本群没有自定义主题 '{name[:40]}'。"))
-        return Text(say(language, f"Removed topic {name}.", f"已删除主题 {name}。"))
-    # The expression keeps its quotes, so take it from the raw text rather than the split args.
-    rest = cmd.text.split(None, 3)
-    if len(rest) < 4:
-        raise UsageError(say(language, "Give categories and an expression.", "请给出分类和关键词表达式。"))
-    categories = [c.strip() for c in rest[2].split(",") if c.strip()]
-    try:
-        topic = await core.topics.define(name, categories, rest[3], owner=cmd.chat.key, created_by=cmd.user_key,
-                                         caps=Caps(core.settings.max_topics_per_chat, core.settings.max_topics_per_user))
-    except UnknownCategoryError as exc:
-        raise UsageError(t(language, "topic_unknown_category", category=exc.category,
-                           suggestions=", ".join(exc.suggestions))) from None
-    except TopicError as exc:
-        raise UsageError(str(exc)) from None
-    except LimitReached as exc:
-        return Error(limit_message(language, "topics", exc))
-    return Text(say(language, f"Topic {topic.name} saved: [{', '.join(topic.categories)}] {topic.expression}",
-                    f"主题 {topic.name} 已保存：[{', '.join(topic.categories)}] {topic.expression}"))
+    @command("topic", admin=True, params=(
+        Param("action", "param_topic_action", kind="choice", required=True, choices=("add", "remove")),
+        Param("name", "param_topic_name", required=True),
+        Param("definition", "param_topic_definition", kind="rest"),
+    ))
+    async def topic(self, ctx: Context, action: str, name: str, definition: str | None) -> Reply:
+        language, chat = ctx.language, ctx.cmd.chat
+        if action == "remove":
+            if not await self._topics.remove(name, chat.key):
+                raise UsageError(t(language, "no_own_topic", name=short(name)))
+            return Text(t(language, "topic_removed", name=name))
+        # The expression keeps its quotes: it comes from the raw text, not the split words.
+        parts = (definition or "").split(None, 1)
+        if len(parts) < 2:
+            raise UsageError(t(language, "topic_needs_definition"))
+        categories = [c.strip() for c in parts[0].split(",") if c.strip()]
+        topic = await self._topics.define(name, categories, parts[1], owner=chat.key, created_by=ctx.cmd.user_key,
+                                          caps=self._caps)
+        return Text(t(language, "topic_saved", name=topic.name, categories=", ".join(topic.categories),
+                      expression=topic.expression))

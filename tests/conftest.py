@@ -19,9 +19,9 @@ from typing import Any
 
 import pytest
 
-from bot.adapters.base import Adapter
+from bot.ports import Adapter
 from bot.adapters.console import CONSOLE_CHAT, ConsoleAdapter
-from bot.arxiv_calendar import listing_day_for
+from bot.arxiv.calendar import listing_day_for
 from bot.config import Settings
 from bot.core import Core
 from bot.models import ChatRef
@@ -101,7 +101,7 @@ def scheduler_at(core: Core, moment: datetime) -> DigestScheduler:
     clock = core.clock
     assert isinstance(clock, ManualClock), "build the core with a ManualClock (core_with does)"
     clock.set(moment)
-    return DigestScheduler(core)
+    return core.scheduler
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from pathlib import Path
 from tests.conftest import today_listing
 from bot.models import Paper, Topic
 from bot.replies import Digest, DigestEntry, Summary
-from bot.summarizer.schema import BriefSummary, Conclusion, FullSummary, SummaryResult
+from bot.summary_schema import BriefSummary, Conclusion, FullSummary, SummaryResult
 from tests.e2e import BotProcess, scrubbed_env
 from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.base import ThreadedFake

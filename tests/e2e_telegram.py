@@ -42,7 +42,7 @@ async def running_adapter(settings: Settings, *, private_interval: float = 1.0) 
     try:
         async with await Core.create(settings, ManualClock(NOW)) as core:
             adapter = TelegramAdapter(settings, private_interval=private_interval)
-            await adapter.start(core)
+            await adapter.start(core.host)
             core.adapters[adapter.name] = adapter
             try:
                 yield InProcessBot(fake, adapter, core)

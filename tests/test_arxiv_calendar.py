@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.arxiv_calendar import (
+from bot.arxiv.calendar import (
     announces_on,
     is_listing_day,
     listing_day_for,

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.arxiv_feeds import FeedError, enrich, parse_api_feed, parse_rss_feed, split_versioned_id
+from bot.arxiv.feeds import FeedError, enrich, parse_api_feed, parse_rss_feed, split_versioned_id
 from tests.fakes.arxiv import FakeArxiv
 
 DATA = Path(__file__).parent / "fakes" / "data" / "papers.json"

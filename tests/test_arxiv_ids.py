@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.arxiv_ids import ArxivIdError, ArxivRef, is_arxiv_id, parse_arxiv_ref
+from bot.arxiv.ids import ArxivIdError, ArxivRef, is_arxiv_id, parse_arxiv_ref
 
 
 @pytest.mark.parametrize(

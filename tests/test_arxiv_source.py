@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from bot.arxiv_source import ArxivError, ArxivSource, ArxivUnavailable, Politeness
+from bot.arxiv.source import ArxivError, ArxivSource, ArxivUnavailable, Politeness
 from bot.config import Settings
 from tests.fakes.arxiv import FakeArxiv, FakeRequest
 

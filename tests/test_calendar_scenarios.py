@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.arxiv_calendar import default_weekdays
+from bot.arxiv.calendar import default_weekdays
 from bot.core import Core
 from bot.models import ChatRef
 from bot.replies import Digest, Error
@@ -78,7 +78,7 @@ async def _walk(core: Core, world: World, arxiv: FakeArxiv, start: datetime, end
     """Hour by hour, as cron would fire: every due run happens at most an hour late."""
     clock = core.clock
     assert isinstance(clock, ManualClock)
-    scheduler = DigestScheduler(core)
+    scheduler = core.scheduler
     moment = start
     while moment <= end:
         clock.set(moment)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.arxiv_calendar import listing_day_for
+from bot.arxiv.calendar import listing_day_for
 from tests.conftest import NOW
 from bot.models import ChatRef
 from bot.store import Store

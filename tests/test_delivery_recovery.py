@@ -6,7 +6,7 @@ import asyncio
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
-from bot.adapters.base import OnSent
+from bot.ports import OnSent
 from bot.models import ChatRef
 from bot.replies import Reply
 from bot.scheduler import DigestScheduler
@@ -94,7 +94,7 @@ async def test_reading_before_arxiv_rebuilt_its_feed_asks_the_api_instead_of_dec
     core = await core_with(RecordingAdapter(), arxiv, tmp_path)
     core.clock.set(moment)  # type: ignore[attr-defined]
     try:
-        day = await core.digests.latest_day(["cs.CV"])
+        day = await core.listings.latest_day(["cs.CV"])
         assert day.day == LISTING and not day.no_announcement
         assert any(r.path.startswith("/api/") and "submittedDate" in r.query.get("search_query", "")
                    for r in arxiv.requests)
@@ -109,7 +109,7 @@ async def test_a_rebuilt_feed_without_the_expected_listing_means_a_holiday(arxiv
     core = await core_with(RecordingAdapter(), arxiv, tmp_path)
     core.clock.set(moment)  # type: ignore[attr-defined]
     try:
-        day = await core.digests.latest_day(["cs.CV"])
+        day = await core.listings.latest_day(["cs.CV"])
         assert day.day == LISTING and day.no_announcement
         assert not any("submittedDate" in r.query.get("search_query", "") for r in arxiv.requests)
         assert arxiv.api_requests() == []  # the stale feed is not enriched: one RSS request in all

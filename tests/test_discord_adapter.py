@@ -14,14 +14,14 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from bot.adapters.base import ChatUnavailable
+from bot.ports import ChatUnavailable
 from bot.adapters.discord import DiscordAdapter, sync_commands
 from bot.adapters.discord_render import escape
 from tests.conftest import NOW, today_listing
 from tests.fakes.clock import ManualClock
 from bot.config import ConfigError, Settings
 from bot.core import Core
-from bot.delivery import Delivery
+from bot.i18n import t
 from bot.models import ChatRef
 from bot.replies import Digest, Text
 from bot.store.db import get_meta
@@ -80,7 +80,7 @@ async def core(fake: FakeDiscord, arxiv_fake: FakeArxiv, tmp_path: Path) -> Asyn
 @pytest.fixture
 async def adapter(core: Core) -> AsyncIterator[DiscordAdapter]:
     bot = DiscordAdapter(core.settings, ready_timeout=10)
-    await bot.start(core)
+    await bot.start(core.host)
     try:
         yield bot
     finally:
@@ -178,14 +178,14 @@ async def test_slash_commands_are_generated_from_declared_commands(
     assert synced["help"].get("default_member_permissions") is None
     spec = core.dispatcher.spec("subscribe")
     assert spec is not None
-    assert subscribe["description_localizations"]["zh-CN"] == spec.help_zh
-    assert subscribe["description_localizations"]["en-US"] == spec.help_en
+    assert subscribe["description_localizations"]["zh-CN"] == t("zh", spec.help_key)
+    assert subscribe["description_localizations"]["en-US"] == t("en", spec.help_key)
 
 
 async def test_unchanged_commands_are_not_synced_again(core: Core, fake: FakeDiscord) -> None:
     for _ in range(2):
         bot = DiscordAdapter(core.settings, ready_timeout=10)
-        await bot.start(core)
+        await bot.start(core.host)
         await bot.stop()
     assert fake.sync_count == 1
 
@@ -259,12 +259,12 @@ async def test_summary_figures_are_uploaded_as_png_attachments(adapter: DiscordA
 
 
 async def test_discord_sync_publishes_commands_and_start_then_skips_them(core: Core, fake: FakeDiscord) -> None:
-    count = await sync_commands(core)
+    count = await sync_commands(core.host, core.settings)
     assert count == len(core.dispatcher.specs()) == len(fake.synced_commands)
     assert await get_meta(core.store.db, "discord_commands_hash")
 
     bot = DiscordAdapter(core.settings, ready_timeout=10)
-    await bot.start(core)
+    await bot.start(core.host)
     await bot.stop()
     assert fake.sync_count == 1
 
@@ -276,7 +276,7 @@ async def test_rejected_token_is_a_configuration_error(
         update={"discord_bot_token": SecretStr("wrong-token")})
     async with await Core.create(settings, ManualClock(NOW)) as c:
         with pytest.raises(ConfigError, match="DISCORD_BOT_TOKEN"):
-            await DiscordAdapter(settings).start(c)
+            await DiscordAdapter(settings).start(c.host)
     assert fake.identified == []
 
 
@@ -299,9 +299,9 @@ async def test_losing_access_tells_the_subscriber_once_by_dm(
     assert sub.created_by == f"discord:{USER_ID}"
     fake.forbid_channel(CHANNEL_ID, 50001)  # the bot lost access to the channel
 
-    delivery = Delivery(core)
+    delivery = core.delivery
     assert await delivery.deliver_subscription(sub, NOW) == "unavailable"
-    await delivery.notify_failure(CHANNEL, "en", "arXiv down")  # a second failure in the same chat
+    await delivery.notify_failure(CHANNEL, "arXiv down")  # a second failure in the same chat
 
     [notice] = fake.posts_to(fake.dm_channels[str(USER_ID)])
     assert "virtual-humans" in notice.content and "paused" in notice.content

@@ -18,8 +18,8 @@ import pytest
 
 from bot.adapters import discord_render
 from bot.adapters.telegram_render import render_messages
-from bot.arxiv_feeds import MAX_TITLE
-from bot.arxiv_source import ArxivError, ArxivSource
+from bot.arxiv.feeds import MAX_TITLE
+from bot.arxiv.source import ArxivError, ArxivSource
 from bot.core import Core
 from bot.models import ChatRef, Paper, Topic
 from bot.replies import Digest
@@ -74,7 +74,7 @@ async def test_gzip_bomb_is_refused_before_it_is_decoded(arxiv: FakeArxiv, sourc
                                                          caplog: pytest.LogCaptureFixture) -> None:
     arxiv.bomb_bytes = 64_000_000
     arxiv.faults.append("gzip_bomb")
-    with caplog.at_level(logging.WARNING, logger="bot.arxiv_source"):
+    with caplog.at_level(logging.WARNING, logger="bot.arxiv.source"):
         with pytest.raises(ArxivError, match="larger than"):
             await source.announcement(["cs.CV"])
     [record] = [r for r in caplog.records if r.getMessage().startswith("arXiv answer too large")]

@@ -182,7 +182,7 @@ async def test_500_concurrent_filter_adds_store_exactly_the_limit(bot: ConsoleBo
 async def test_topics_are_capped_per_chat(bot: ConsoleBot) -> None:
     limit = bot.core.settings.max_topics_per_chat
     said = await asyncio.gather(*(bot.say(f"/topic add t{i} cs.CL llm", chat=GROUP) for i in range(limit + 20)))
-    own = [t for t in await bot.core.topics.list(GROUP.key) if t.owner == GROUP.key]
+    own = [t for t in await bot.core.topics.visible(GROUP.key) if t.owner == GROUP.key]
     assert len(own) == limit
     assert sum(isinstance(s.reply, Error) for s in said) == 20
     redefine = await bot.say("/topic add t0 cs.CV avatar", chat=GROUP)

@@ -197,7 +197,7 @@ async def test_subscription_changes_rebuild_jobs_without_restart(arxiv: FakeArxi
     ("America/New_York", time(21, 0), (0, 1, 2, 3, 6)),  # after the 20:00 announcement: same evening
 ])
 def test_default_days_are_the_runs_after_an_announcement(zone: str, at: time, days: tuple[int, ...]) -> None:
-    from bot.arxiv_calendar import default_weekdays
+    from bot.arxiv.calendar import default_weekdays
 
     assert default_weekdays(at, zone) == days
 

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from bot.store import Store
-from bot.summarizer.schema import FullSummary
+from bot.summary_schema import FullSummary
 from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.gemini import BOGUS_AFFILIATION, BOGUS_AUTHORS, FakeGemini
 from tests.test_summarizer_support import (  # noqa: F401 - fixtures

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from bot.summarizer.schema import FullSummary
+from bot.summary_schema import FullSummary
 from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.gemini import BOGUS_AUTHORS
 from tests.fakes.openai_compat import FakeOpenAI

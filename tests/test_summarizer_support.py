@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from bot.arxiv_source import ArxivSource
+from bot.arxiv.source import ArxivSource
 from bot.config import Settings
 from bot.models import Paper
 from bot.store import Store

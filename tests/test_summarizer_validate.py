@@ -6,7 +6,7 @@ import json
 
 from hypothesis import given, settings, strategies as st
 
-from bot.summarizer.schema import FullSummary
+from bot.summary_schema import FullSummary
 from bot.summarizer.validate import check, degenerate_problems, tokens, validate, verified_affiliations
 from tests.fakes.gemini import WILDAVATAR_RAMBLING, valid_answer
 from tests.test_summarizer_support import papers

@@ -8,7 +8,7 @@ from bot.links import code_links
 from bot.render.document import is_translation
 from bot.render.plain import render
 from bot.replies import Summary
-from bot.summarizer.schema import FullSummary, SummaryResult
+from bot.summary_schema import FullSummary, SummaryResult
 from tests.fakes.gemini import valid_answer
 from tests.test_summarizer_support import papers
 

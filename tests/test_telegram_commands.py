@@ -259,7 +259,7 @@ async def test_a_rejected_token_is_a_configuration_error(settings: Settings) -> 
                                             "telegram_api_url": fake.url})
         async with await Core.create(wrong) as core:
             with pytest.raises(ConfigError, match="TELEGRAM_BOT_TOKEN"):
-                await TelegramAdapter(wrong).start(core)
+                await TelegramAdapter(wrong).start(core.host)
     finally:
         await fake.stop()
 

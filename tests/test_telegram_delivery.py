@@ -15,12 +15,12 @@ from datetime import time as dtime
 
 import pytest
 
-from bot.adapters.base import ChatUnavailable
+from bot.ports import ChatUnavailable
 from bot.config import Settings
-from bot.delivery import Delivery, Target
+from bot.delivery import Target
 from bot.models import ChatRef, Paper, Topic
 from bot.replies import Digest, DigestEntry, Replies, Summary, Text
-from bot.summarizer.schema import BriefSummary, SummaryResult
+from bot.summary_schema import BriefSummary, SummaryResult
 from tests.e2e_telegram import InProcessBot, running_adapter
 from tests.fakes.telegram import Fault, parse_html
 
@@ -131,7 +131,7 @@ async def test_delivery_to_a_blocked_chat_pauses_its_subscription(tg: InProcessB
     sub = await tg.core.store.subscriptions.upsert(chat, "virtual-humans", dtime(8), "UTC")
     plan = await tg.core.store.deliveries.plan(sub.target, date(2024, 8, 5), "telegram", chat.chat_id, [])
     tg.fake.blocked.add(GROUP)
-    outcome = await Delivery(tg.core).send_plan(plan, Target(sub.target, chat, "en", 20, None), TOPIC)
+    outcome = await tg.core.delivery.send_plan(plan, Target(sub.target, chat, "en", 20, None), TOPIC)
     assert outcome == "unavailable"
     [paused] = await tg.core.store.subscriptions.for_chat(chat)
     assert paused.paused_reason == "Forbidden: bot was kicked from the supergroup chat"

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from bot.adapters.telegram_render import MAX_TEXT, render_messages, telegram_length
 from bot.models import Paper, Topic
 from bot.replies import Digest, DigestEntry, Error, Summary, Text
-from bot.summarizer.schema import BriefSummary, Conclusion, FullSummary, SummaryResult
+from bot.summary_schema import BriefSummary, Conclusion, FullSummary, SummaryResult
 from tests.fakes.telegram import parse_html
 
 TOPIC = Topic("virtual-humans", "元宇宙/虚拟人 · Virtual humans", ("cs.CV",), "avatar")

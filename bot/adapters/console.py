@@ -7,20 +7,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
-from bot.adapters.base import OnSent, PlatformLimits
+from bot.ports import Host, OnSent, PlatformLimits
 from bot.models import ChatRef
 from bot.render.document import Block, Line
 from bot.render.plain import document
 from bot.replies import Reply
 
-if TYPE_CHECKING:
-    from bot.core import Core
 
 CONSOLE_CHAT = ChatRef("console", "local", "private")
 CONSOLE_USER = "local"
@@ -100,13 +97,13 @@ class ConsoleAdapter:
     def __init__(self, console: Console | None = None, read_line: Callable[[], str] | None = None) -> None:
         self.console = console or Console(highlight=False, soft_wrap=False)
         self._read_line = read_line or (lambda: self.console.input("[bold green]paperbot>[/] "))
-        self.core: Core | None = None
+        self.host: Host | None = None
 
-    async def start(self, core: Core) -> None:
-        self.core = core
+    async def start(self, host: Host) -> None:
+        self.host = host
 
     async def stop(self) -> None:
-        self.core = None
+        self.host = None
 
     async def send(self, chat: ChatRef, reply: Reply, *, skip: int = 0, on_sent: OnSent | None = None) -> list[str]:
         ids: list[str] = []
@@ -121,13 +118,13 @@ class ConsoleAdapter:
         return ids
 
     async def handle_line(self, line: str) -> Reply | None:
-        assert self.core is not None, "start() first"
+        assert self.host is not None, "start() first"
         line = line.strip()
         if not line:
             return None
         if not line.startswith("/"):
             line = "/" + line
-        return await self.core.dispatcher.dispatch_line(
+        return await self.host.dispatch_line(
             line, user_id=CONSOLE_USER, chat=CONSOLE_CHAT, can_admin=True, dm_chat_id=CONSOLE_CHAT.chat_id,
             progress=RichProgress(self.console),
         )

@@ -26,7 +26,7 @@ import json
 import keyword
 import logging
 import re
-from typing import TYPE_CHECKING, Any, Optional
+from typing import Any, Optional
 
 import aiohttp
 import discord
@@ -35,18 +35,13 @@ from discord import app_commands
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
-from bot.adapters.base import ChatUnavailable, OnSent, PlatformLimits
+from bot.ports import ChatUnavailable, Command, CommandSpec, Host, OnSent, Param, PlatformLimits
 from bot.adapters.discord_render import OutMessage, escape, fit, render
-from bot.commands import Command, CommandSpec, Param, tokenize
-from bot.config import ConfigError
+from bot.config import ConfigError, Settings
 from bot.i18n import t
 from bot.models import ChatRef
 from bot.replies import Reply
-from bot.store.db import get_meta, set_meta
 
-if TYPE_CHECKING:
-    from bot.config import Settings
-    from bot.core import Core
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +127,7 @@ class DiscordAdapter:
     def __init__(self, settings: Settings, *, ready_timeout: float = 30.0) -> None:
         self.settings = settings
         self.ready_timeout = ready_timeout
-        self.core: Core | None = None
+        self.host: Host | None = None
         self.client: _Client | None = None
         self._gateway_task: asyncio.Task[None] | None = None
         self._handlers: set[asyncio.Task[Any]] = set()
@@ -140,9 +135,9 @@ class DiscordAdapter:
 
     # --- lifecycle ---------------------------------------------------------------------
 
-    async def start(self, core: Core) -> None:
+    async def start(self, host: Host) -> None:
         """Log in, sync commands if they changed, connect the gateway in the background, wait for READY."""
-        client = await self._login_retrying(core)
+        client = await self._login_retrying(host)
         try:
             await self._sync_if_changed()
         except Exception:  # a failed sync must not keep the bot offline; retried next start
@@ -180,25 +175,25 @@ class DiscordAdapter:
             await asyncio.gather(self._gateway_task, return_exceptions=True)
             self._gateway_task = None
 
-    async def _login_retrying(self, core: Core) -> _Client:
+    async def _login_retrying(self, host: Host) -> _Client:
         """:meth:`_login` until Discord answers; a network error at boot is not a crash."""
         wait, longest = START_RETRY_SECONDS
         attempt = 1
         while True:
             try:
-                return await self._login(core)
+                return await self._login(host)
             except NETWORK_ERRORS as exc:
                 log.warning("discord is not reachable; retrying", extra={"attempt": attempt, "seconds": wait,
                                                                           "error": str(exc) or type(exc).__name__})
             await asyncio.sleep(wait)
             wait, attempt = min(wait * 2, longest), attempt + 1
 
-    async def _login(self, core: Core) -> _Client:
+    async def _login(self, host: Host) -> _Client:
         """REST login: fetches the bot user and application id; opens no gateway connection."""
         token = self.settings.discord_bot_token
         if token is None or not token.get_secret_value():
             raise ConfigError("configuration error: DISCORD_BOT_TOKEN: is not set")
-        self.core = core
+        self.host = host
         point_rest_at(self.settings.discord_api_url)
         self.client = client = _Client(self)
         build_commands(client.tree, self)
@@ -229,12 +224,12 @@ class DiscordAdapter:
     async def sync(self) -> int:
         """Overwrite the application's global commands with ours and remember their hash."""
         synced = await self._require_client().tree.sync()
-        await set_meta(self._require_core().store.db, META_KEY, await self.commands_hash())
+        await self._require_host().set_meta(META_KEY, await self.commands_hash())
         log.info("discord commands synced", extra={"count": len(synced)})
         return len(synced)
 
     async def _sync_if_changed(self) -> None:
-        if await get_meta(self._require_core().store.db, META_KEY) == await self.commands_hash():
+        if await self._require_host().get_meta(META_KEY) == await self.commands_hash():
             log.info("discord commands unchanged; not syncing")
             return
         await self.sync()
@@ -249,21 +244,17 @@ class DiscordAdapter:
         return ChatRef("discord", str(interaction.channel_id or ""), kind)
 
     def command_for(self, interaction: Interaction, spec: CommandSpec, values: Values) -> Command:
-        """The neutral command; option values are re-joined into text so handlers parse one way everywhere."""
-        parts: list[str] = []
-        for param in spec.params:
-            value = values.get(param.name)
-            if value is None or value == "":
-                continue
-            parts.append(value if param.rest or not re.search(r"[\s'\"]", value) else _quote(value))
-        text = " ".join(parts)
+        """The neutral command, with Discord's typed options by name: the dispatcher parses each by its kind."""
+        options = {name: value for name, value in values.items() if value not in (None, "")}
+        text = " ".join(str(v) for v in options.values())  # for the length check and the log only
         chat = self.chat_for(interaction)
         in_dm = interaction.guild_id is None
         perms = interaction.permissions
         return Command(
             name=spec.name,
-            args=tokenize(text),
+            args=(),
             text=text,
+            options={name: str(value) for name, value in options.items()},
             user_id=str(interaction.user.id),
             chat=chat,
             can_admin=in_dm or perms.manage_channels or perms.administrator,
@@ -282,11 +273,11 @@ class DiscordAdapter:
                 self._handlers.discard(task)
 
     async def _handle(self, interaction: Interaction, spec: CommandSpec, values: Values) -> None:
-        core = self._require_core()
+        host = self._require_host()
         cmd = self.command_for(interaction, spec, values)
         if spec.slow:
             await interaction.response.defer(thinking=True)
-        work = asyncio.ensure_future(core.dispatcher.dispatch(cmd))
+        work = asyncio.ensure_future(host.dispatch(cmd))
         if not spec.slow:
             done, _ = await asyncio.wait({work}, timeout=FAST_REPLY_SECONDS)
             if not done:  # slower than declared: keep the interaction alive
@@ -315,7 +306,7 @@ class DiscordAdapter:
         name = interaction.command.name if interaction.command else "?"
         language = self.settings.language
         try:
-            language = await self._require_core().language_for(self.chat_for(interaction))
+            language = await self._require_host().language(self.chat_for(interaction))
         except Exception:
             pass
         if isinstance(error, NotChannelManager):
@@ -336,7 +327,7 @@ class DiscordAdapter:
             log.warning("could not tell the user about a failed command", exc_info=True)
 
     async def complete_topic(self, interaction: Interaction, current: str) -> list[app_commands.Choice[str]]:
-        names = await self._require_core().topics.names(self.chat_for(interaction).key)
+        names = await self._require_host().topic_names(self.chat_for(interaction))
         needle = current.strip().lower()
         matches = [n for n in names if needle in n.lower()]
         matches.sort(key=lambda n: (not n.lower().startswith(needle), n))
@@ -393,10 +384,10 @@ class DiscordAdapter:
             raise RuntimeError("the Discord adapter is not started")
         return self.client
 
-    def _require_core(self) -> Core:
-        if self.core is None:
+    def _require_host(self) -> Host:
+        if self.host is None:
             raise RuntimeError("the Discord adapter is not started")
-        return self.core
+        return self.host
 
 
 # --- wiring discord.py -----------------------------------------------------------------
@@ -418,8 +409,7 @@ async def point_gateway_at(client: discord.Client, api_url: str) -> None:
 
 def build_commands(tree: app_commands.CommandTree[Any], adapter: DiscordAdapter) -> None:
     """One slash command per declared command, options and permissions included."""
-    core = adapter._require_core()
-    for spec in core.dispatcher.specs():
+    for spec in adapter._require_host().specs():
         tree.add_command(_slash_command(spec, adapter))
 
 
@@ -428,8 +418,8 @@ def _slash_command(spec: CommandSpec, adapter: DiscordAdapter) -> app_commands.C
     ``__signature__`` built from the spec, and the usual decorators add descriptions and choices."""
     names = {p.name: _option_names(p) for p in spec.params}
 
-    async def callback(interaction: Interaction, **values: str | None) -> None:
-        by_param = {param: values.get(py) for param, (py, _) in names.items()}
+    async def callback(interaction: Interaction, **values: str | int | bool | None) -> None:
+        by_param = {param: _option_text(values.get(py)) for param, (py, _) in names.items()}
         await adapter.handle(interaction, spec, by_param)
 
     async def complete(interaction: Interaction, current: str) -> list[app_commands.Choice[str]]:
@@ -443,10 +433,11 @@ def _slash_command(spec: CommandSpec, adapter: DiscordAdapter) -> app_commands.C
     autocompletes: dict[str, Any] = {}
     for param in spec.params:
         py, option = names[param.name]
-        annotation: Any = str if param.required else Optional[str]  # noqa: UP007 - discord.py reads typing.Optional
+        kind: Any = {"int": int, "switch": bool}.get(param.kind, str)  # Discord checks these types itself
+        annotation: Any = kind if param.required else Optional[kind]  # noqa: UP007 - discord.py reads typing.Optional
         default = inspect.Parameter.empty if param.required else None
         parameters.append(inspect.Parameter(py, inspect.Parameter.KEYWORD_ONLY, annotation=annotation, default=default))
-        describe[py] = fit(param.help, 100, escaped=False) or "…"
+        describe[py] = fit(t("en", param.help), 100, escaped=False) or "…"
         if option != py:
             renames[py] = option
         if param.choices:
@@ -469,7 +460,8 @@ def _slash_command(spec: CommandSpec, adapter: DiscordAdapter) -> app_commands.C
     if spec.guild_only:
         fn = app_commands.guild_only()(fn)
     description = app_commands.locale_str(
-        fit(spec.help(adapter.settings.language), 100, escaped=False) or spec.name, en=spec.help_en, zh=spec.help_zh,
+        fit(t(adapter.settings.language, spec.help_key), 100, escaped=False) or spec.name,
+        en=t("en", spec.help_key), zh=t("zh", spec.help_key),
     )
     return app_commands.Command(name=spec.name, description=description, callback=fn)
 
@@ -493,8 +485,11 @@ def _option_names(param: Param) -> tuple[str, str]:
     return py, option
 
 
-def _quote(value: str) -> str:
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+def _option_text(value: str | int | bool | None) -> str | None:
+    """An option's value as the dispatcher parses it: a bool switch is on/off."""
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    return None if value is None else str(value)
 
 
 def _send_kwargs(msg: OutMessage) -> dict[str, Any]:
@@ -522,11 +517,11 @@ def _log_gateway_end(task: asyncio.Task[None]) -> None:
         log.error("discord gateway stopped", exc_info=(type(error), error, error.__traceback__))
 
 
-async def sync_commands(core: Core) -> int:
+async def sync_commands(host: Host, settings: Settings) -> int:
     """``paperbot discord-sync``: log in over REST only, overwrite the commands, log out."""
-    adapter = DiscordAdapter(core.settings)
+    adapter = DiscordAdapter(settings)
     try:
-        await adapter._login(core)
+        await adapter._login(host)
         return await adapter.sync()
     finally:
         if adapter.client is not None:

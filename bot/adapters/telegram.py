@@ -28,7 +28,7 @@ import secrets
 import time
 import traceback
 from collections.abc import Awaitable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 from telegram import Bot, BotCommand, CallbackQuery, Chat, Message, Update
@@ -46,18 +46,14 @@ from telegram.ext import (
     filters,
 )
 
-from bot.adapters.base import ChatUnavailable, OnSent, PlatformLimits
+from bot.ports import ChatUnavailable, Command, CommandSpec, Host, OnSent, PlatformLimits
 from bot.adapters.telegram_lifecycle import bot_api_root, initialize, stop_updater
 from bot.adapters.telegram_send import TelegramSender, api_chat_id
-from bot.commands import Command, CommandSpec, parse_line, tokenize
+from bot.commands import parse_line, tokenize
 from bot.config import ConfigError, Settings
-from bot.delivery import pause_chat
 from bot.i18n import t
 from bot.models import ChatKind, ChatRef
 from bot.replies import Error, Reply
-
-if TYPE_CHECKING:
-    from bot.core import Core
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +80,7 @@ class TelegramAdapter:
             raise ConfigError("configuration error: TELEGRAM_BOT_TOKEN: not set")
         self.settings = settings
         self._token = settings.telegram_bot_token.get_secret_value()
-        self._core: Core | None = None
+        self._host: Host | None = None
         self._app: Application[Any, Any, Any, Any, Any, Any] | None = None
         self._sender = TelegramSender(lambda: self._bot, self._migrate, private_interval)
         self._inflight: set[asyncio.Task[Any]] = set()
@@ -94,8 +90,8 @@ class TelegramAdapter:
 
     # ----------------------------------------------------------------- lifecycle
 
-    async def start(self, core: Core) -> None:
-        self._core = core
+    async def start(self, host: Host) -> None:
+        self._host = host
         api = bot_api_root(self.settings.telegram_api_url)
         # aiolimiter is a leaky bucket: it admits a burst of max_rate, then max_rate per period, so up
         # to twice max_rate in one period. The defaults (30/s, 20/min) therefore allow 60 and 40, which
@@ -107,7 +103,7 @@ class TelegramAdapter:
             ApplicationBuilder().token(self._token).base_url(f"{api}/bot").base_file_url(f"{api}/file/bot")
             .rate_limiter(limiter).concurrent_updates(True).job_queue(None).build()
         )
-        specs = core.dispatcher.specs()
+        specs = host.specs()
         names = [s.name for s in specs if COMMAND_NAME.match(s.name)]
         app.add_handler(CommandHandler(names, self._on_command, filters=filters.UpdateType.MESSAGE))
         app.add_handler(MessageHandler(filters.UpdateType.CHANNEL_POST & filters.COMMAND, self._on_command))
@@ -162,7 +158,7 @@ class TelegramAdapter:
         default = self.settings.language
         for language in (None, "en", "zh"):
             commands = [
-                BotCommand(s.name, _description(s.help(language or default)))
+                BotCommand(s.name, _description(t(language or default, s.help_key)))
                 for s in specs if COMMAND_NAME.match(s.name)
             ]
             try:
@@ -181,7 +177,7 @@ class TelegramAdapter:
 
     async def _migrate(self, old_id: str, new_id: str) -> None:
         if old_id != new_id:
-            await self._core_or_fail.store.chats.migrate(self.name, old_id, new_id)
+            await self._host_or_fail.chat_migrated(ChatRef(self.name, old_id, "group"), new_id)
 
     # ------------------------------------------------------------------- inbound
 
@@ -196,10 +192,10 @@ class TelegramAdapter:
         if target and target.lower() != (self._bot.username or "").lower():
             return  # meant for another bot
         rest = message.text[entity.length :].strip()
-        core = self._core_or_fail
-        spec = core.dispatcher.spec(name)
+        host = self._host_or_fail
+        spec = host.spec(name)
         if spec is None and name == "start":  # what a Telegram client sends when a user presses Start
-            name, rest, spec = "help", "", core.dispatcher.spec("help")
+            name, rest, spec = "help", "", host.spec("help")
         if spec is None and message.chat.type != ChatType.PRIVATE and not target:
             return  # an unknown "/word" in a group is probably for someone else: stay quiet
         await self._track(self._run(message.chat, message, message.from_user, name, rest, spec))
@@ -220,7 +216,7 @@ class TelegramAdapter:
         self._pressed = {k: v for k, v in self._pressed.items() if now - v < BUTTON_COOLDOWN_SECONDS}
         self._pressed[key] = now
         name, rest = parsed
-        core = self._core_or_fail
+        host = self._host_or_fail
         if chat.type == ChatType.CHANNEL:
             # Anyone reading a channel can press; answer in private instead of posting into the channel.
             try:
@@ -232,16 +228,16 @@ class TelegramAdapter:
             await _answer(query)
             dm = Chat(query.from_user.id, ChatType.PRIVATE)
             with contextlib.suppress(ChatUnavailable):
-                await self._track(self._run(dm, None, query.from_user, name, rest, core.dispatcher.spec(name)))
+                await self._track(self._run(dm, None, query.from_user, name, rest, host.spec(name)))
             return
         await _answer(query)
         message = query.message if isinstance(query.message, Message) else None
-        await self._track(self._run(chat, message, query.from_user, name, rest, core.dispatcher.spec(name),
+        await self._track(self._run(chat, message, query.from_user, name, rest, host.spec(name),
                                     reply=False))
 
     async def _run(self, chat: Chat, message: Message | None, user: Any, name: str, rest: str,
                    spec: CommandSpec | None, reply: bool = True) -> None:
-        core = self._core_or_fail
+        host = self._host_or_fail
         ref = _chat_ref(chat, message)
         sender = message.sender_chat if message is not None else None
         real_user = user is not None and user.id != ANONYMOUS_ADMIN_ID and sender is None
@@ -256,7 +252,7 @@ class TelegramAdapter:
             dm_chat_id=str(user.id) if real_user else None,
         )
         try:
-            result = await core.dispatcher.dispatch(cmd)
+            result = await host.dispatch(cmd)
         finally:
             if typing is not None:
                 typing.cancel()
@@ -266,7 +262,7 @@ class TelegramAdapter:
         except ChatUnavailable as exc:
             log.warning("cannot reply in telegram chat", extra={"chat": ref.key, "reason": exc.reason})
             if ref.kind != "private":
-                await pause_chat(core, ref, exc.reason)
+                await host.chat_gone(ref, exc.reason)
             raise
         except TelegramError:
             raise  # the reply did not get through: _on_error tells the chat
@@ -321,15 +317,13 @@ class TelegramAdapter:
             return
         chat = change.chat
         ref = _chat_ref(chat, None)
-        chats = self._core_or_fail.store.chats
         old, new = change.old_chat_member, change.new_chat_member
         if not _can_post(new, chat):
             reason = _gone_reason(chat, new.status)
-            count = await pause_chat(self._core_or_fail, ref, reason)
+            count = await self._host_or_fail.chat_gone(ref, reason)
             log.info("telegram chat paused", extra={"chat": ref.key, "reason": reason, "subscriptions": count})
         elif not _can_post(old, chat):
-            await chats.ensure(ref, chat.title)
-            count = await chats.resume(self.name, ref.chat_id)
+            count = await self._host_or_fail.chat_back(ref, chat.title)
             log.info("telegram chat resumed", extra={"chat": ref.key, "subscriptions": count})
 
     async def _on_migrate(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -354,7 +348,7 @@ class TelegramAdapter:
             return  # a reader's button press; the channel itself did nothing wrong
         ref = _chat_ref(update.effective_chat, update.effective_message)
         try:
-            language = await self._core_or_fail.language_for(ref)
+            language = await self._host_or_fail.language(ref)
             await self._sender.send(ref, Error(t(language, "internal_error")))
         except Exception:  # the chat may be the problem; nothing more to do
             log.warning("could not report an error to telegram chat", extra={"chat": ref.key})
@@ -377,10 +371,10 @@ class TelegramAdapter:
         return self._app.bot
 
     @property
-    def _core_or_fail(self) -> Core:
-        if self._core is None:
+    def _host_or_fail(self) -> Host:
+        if self._host is None:
             raise RuntimeError("the Telegram adapter was not started")
-        return self._core
+        return self._host
 
 
 def _chat_ref(chat: Chat, message: Message | None) -> ChatRef:

@@ -34,7 +34,7 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot.adapters.base import ChatUnavailable, OnSent
+from bot.ports import ChatUnavailable, OnSent
 from bot.adapters.telegram_render import Outgoing, button_rows, caption_for, plain_text, render_messages
 from bot.models import ChatRef
 from bot.replies import Reply, Summary, flatten

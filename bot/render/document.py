@@ -5,7 +5,7 @@ content and order of a digest are decided once. Spans carry *plain* text; each
 renderer escapes it for its own markup, which is why a title with ``<``, ``&``,
 ``*`` or LaTeX shows as written everywhere. Facts come from :class:`Paper`; model
 text comes from the validated summary only. Every paper's metadata is clipped here
-(:func:`bot.arxiv_feeds.clip_paper`) as well as when parsed, so a row stored before
+(:func:`bot.arxiv.feeds.clip_paper`) as well as when parsed, so a row stored before
 the limits existed cannot turn into a thousand messages either.
 """
 
@@ -15,13 +15,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-from bot.arxiv_calendar import previous_listing
-from bot.arxiv_feeds import clip_paper
+from bot.arxiv.calendar import previous_listing
+from bot.arxiv.feeds import clip_paper
 from bot.i18n import t
 from bot.links import is_code_host
 from bot.models import Paper
 from bot.replies import Digest, DigestEntry, Error, Summary, Text
-from bot.summarizer.schema import SummaryResult
+from bot.summary_schema import SummaryResult
 from bot.summarizer.scripts import script_mix
 
 BlockKind = Literal["heading", "para", "bullets", "section", "note", "error"]

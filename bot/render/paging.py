@@ -38,7 +38,11 @@ class PageError(ValueError):
 
 
 def paginate(items: Sequence[T], text: str | None, size: int, language: str) -> Page[T]:
-    """The page ``text`` names (``None``: the first) of ``items``, ``size`` at a time."""
+    """The page ``text`` names (``None``: the first) of ``items``, ``size`` at a time.
+
+    The page is checked here, not by the command's parameter type, because only here
+    is the number of pages known: a wrong page is answered with the pages there are.
+    """
     pages = max(1, -(-len(items) // size))
     number = 1 if text is None else int(text) if text.isdigit() and len(text) <= 6 else 0
     if not 1 <= number <= pages:

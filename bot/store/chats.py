@@ -169,11 +169,11 @@ class SubscriptionStore:
         async with self.db.write() as conn:
             if not await exists(conn, "SELECT 1 FROM subscriptions WHERE platform = ? AND chat_id = ? AND topic = ?",
                                 (chat.platform, chat.chat_id, topic)):
-                await check_cap(conn, "chat", caps.per_chat,
+                await check_cap(conn, "subscriptions", "chat", caps.per_chat,
                                 "SELECT COUNT(*) FROM subscriptions WHERE platform = ? AND chat_id = ?",
                                 (chat.platform, chat.chat_id))
                 if created_by:
-                    await check_cap(conn, "user", caps.per_user,
+                    await check_cap(conn, "subscriptions", "user", caps.per_user,
                                     "SELECT COUNT(*) FROM subscriptions WHERE created_by = ?", (created_by,))
             await conn.execute(
                 """INSERT INTO chats (platform, chat_id, kind, created_at) VALUES (?, ?, ?, ?)

@@ -49,7 +49,7 @@ class FilterStore:
         async with self.db.write() as conn:
             if not await exists(conn, "SELECT 1 FROM user_filters WHERE platform = ? AND user_id = ? AND kind = ? "
                                       "AND value = ?", (platform, user_id, kind, value)):
-                await check_cap(conn, "user", limit, "SELECT COUNT(*) FROM user_filters WHERE platform = ? "
+                await check_cap(conn, "filters", "user", limit, "SELECT COUNT(*) FROM user_filters WHERE platform = ? "
                                 "AND user_id = ?", (platform, user_id))
             cursor = await conn.execute(
                 "INSERT OR IGNORE INTO user_filters (platform, user_id, kind, value, created_at) VALUES (?, ?, ?, ?, ?)",

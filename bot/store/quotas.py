@@ -17,13 +17,15 @@ import aiosqlite
 from bot.store.db import Database
 
 Scope = Literal["chat", "user"]
+Kind = Literal["topics", "subscriptions", "filters"]
 
 
 class LimitReached(Exception):
     """A cap was reached; the write that would pass it was rolled back. ``scope`` says whose cap."""
 
-    def __init__(self, scope: Scope, limit: int) -> None:
-        super().__init__(f"{scope} limit of {limit} reached")
+    def __init__(self, what: Kind, scope: Scope, limit: int) -> None:
+        super().__init__(f"{scope} limit of {limit} {what} reached")
+        self.what = what
         self.scope = scope
         self.limit = limit
 
@@ -36,7 +38,7 @@ class Caps:
     per_user: int | None = None
 
 
-async def check_cap(conn: aiosqlite.Connection, scope: Scope, limit: int | None, count_sql: str,
+async def check_cap(conn: aiosqlite.Connection, what: Kind, scope: Scope, limit: int | None, count_sql: str,
                     params: Sequence[object]) -> None:
     """Inside a write transaction: raise :class:`LimitReached` if ``count_sql`` already counts ``limit`` rows."""
     if limit is None:
@@ -44,7 +46,7 @@ async def check_cap(conn: aiosqlite.Connection, scope: Scope, limit: int | None,
     async with conn.execute(count_sql, params) as cursor:
         row = await cursor.fetchone()
     if row is not None and int(row[0]) >= limit:
-        raise LimitReached(scope, limit)
+        raise LimitReached(what, scope, limit)
 
 
 async def exists(conn: aiosqlite.Connection, sql: str, params: Sequence[object]) -> bool:

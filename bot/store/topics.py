@@ -19,10 +19,10 @@ class TopicStore:
         async with self.db.write() as conn:
             if not await exists(conn, "SELECT 1 FROM topics WHERE name = ? AND owner = ?", (topic.name, owner)):
                 if owner:
-                    await check_cap(conn, "chat", caps.per_chat, "SELECT COUNT(*) FROM topics WHERE owner = ?",
+                    await check_cap(conn, "topics", "chat", caps.per_chat, "SELECT COUNT(*) FROM topics WHERE owner = ?",
                                     (owner,))
                 if created_by:
-                    await check_cap(conn, "user", caps.per_user,
+                    await check_cap(conn, "topics", "user", caps.per_user,
                                     "SELECT COUNT(*) FROM topics WHERE created_by = ?", (created_by,))
             await conn.execute(
                 """INSERT INTO topics (name, owner, title, description, categories, expression, created_at, created_by)

@@ -11,7 +11,7 @@ import re
 from typing import Literal
 
 from bot.models import Paper
-from bot.summarizer.schema import BriefSummary
+from bot.summary_schema import BriefSummary
 
 FallbackReason = Literal["no_model", "rejected", "budget", "timeout", "rate_limited", "blocked", "unavailable"]
 

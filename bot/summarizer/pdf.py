@@ -55,7 +55,7 @@ _PRIORITY: list[tuple[int, re.Pattern[str]]] = [
 
 
 class PdfFetcher(Protocol):
-    """What the summarizer needs from :class:`bot.arxiv_source.ArxivSource`."""
+    """What the summarizer needs from :class:`bot.arxiv.source.ArxivSource`."""
 
     async def fetch_pdf(
         self, paper_id: str, version: int | None = None, max_bytes: int | None = None, *,

@@ -17,7 +17,7 @@ from string import Template
 from typing import Literal
 
 from bot.models import Paper
-from bot.summarizer.schema import Kind
+from bot.summary_schema import Kind
 
 PROMPT_VERSION = "2026-11-1"
 

@@ -52,7 +52,7 @@ from bot.summarizer.pdf import PaperSource, PdfFetcher, PdfLoader
 from bot.summarizer.pdf_worker import WorkerLimits
 from bot.summarizer.prompts import PROMPT_VERSION, SourceKind, build_prompt, retry_prompt
 from bot.summarizer.rate_window import RateWindow as _RateWindow
-from bot.summarizer.schema import BriefSummary, FullSummary, Kind, SummaryResult
+from bot.summary_schema import BriefSummary, FullSummary, Kind, SummaryResult
 from bot.summarizer.validate import Verdict, validate
 
 log = logging.getLogger(__name__)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot.adapters.base import ChatUnavailable, OnSent, PlatformLimits
+from bot.ports import ChatUnavailable, OnSent, PlatformLimits
 from bot.models import ChatRef
 from bot.render.plain import document, render_block
 from bot.render.split import pack

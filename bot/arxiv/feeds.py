@@ -25,7 +25,7 @@ from typing import Any, get_args
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring as defused_fromstring
 
-from bot.arxiv_ids import is_arxiv_id
+from bot.arxiv.ids import is_arxiv_id
 from bot.models import AnnounceType, Paper
 
 __all__ = [

@@ -4,7 +4,7 @@ New papers are announced Sunday to Thursday at 20:00 ET and listed under the nex
 day's date (Monday to Friday). Submissions received before 14:00 ET on a weekday go
 into that evening's announcement (Friday's into Sunday's).
 
-arXiv skips announcements on its published holidays (``arxiv_holidays.toml``): a
+arXiv skips announcements on its published holidays (``holidays.toml``): a
 weekday holiday has no 14:00 deadline and no announcement after it, and its
 submissions join the next announcement. For years whose schedule is shipped, the
 calendar knows every planned listing day; for other years it assumes Monday to
@@ -28,7 +28,7 @@ _ANNOUNCING_EVENINGS = (6, 0, 1, 2, 3)  # Sunday to Thursday
 @cache
 def _schedule() -> tuple[frozenset[int], frozenset[date]]:
     """(years whose holiday list arXiv has published, announcement evenings skipped)."""
-    data = tomllib.loads(resources.files("bot").joinpath("arxiv_holidays.toml").read_text(encoding="utf-8"))
+    data = tomllib.loads(resources.files("bot.arxiv").joinpath("holidays.toml").read_text(encoding="utf-8"))
     years = {int(year) for year in data["years"]}
     skipped: set[date] = set()
     for holidays in data["years"].values():

@@ -3,7 +3,7 @@
 arXiv's terms allow one request every three seconds over one connection, and the API
 sometimes answers with an empty page instead of an error. This module enforces the
 first (:class:`Politeness`, shared by API, RSS and PDF requests) and refuses to take
-the second at face value. Parsing lives in :mod:`bot.arxiv_feeds`.
+the second at face value. Parsing lives in :mod:`bot.arxiv.feeds`.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from typing import Literal, TypeVar
 
 import httpx
 
-from bot.arxiv_feeds import ApiPage, FeedError, RssDay, enrich, parse_api_feed, parse_rss_feed, split_versioned_id
-from bot.arxiv_http import Answer, BodyTooLarge, ForeignRedirect, allowed_hosts, open_stream, read_capped
-from bot.arxiv_ids import is_arxiv_id
+from bot.arxiv.feeds import ApiPage, FeedError, RssDay, enrich, parse_api_feed, parse_rss_feed, split_versioned_id
+from bot.arxiv.http import Answer, BodyTooLarge, ForeignRedirect, allowed_hosts, open_stream, read_capped
+from bot.arxiv.ids import is_arxiv_id
 from bot.config import Settings
 from bot.http_dates import http_date_delay
 from bot.models import DayPapers, Paper
@@ -141,7 +141,7 @@ class ArxivSource:
     ) -> None:
         self._settings = settings
         self._timeout = httpx.Timeout(settings.arxiv_timeout_seconds)
-        # Redirects are followed by hand (bot.arxiv_http.open_stream), only to these hosts and arXiv's.
+        # Redirects are followed by hand (bot.arxiv.http.open_stream), only to these hosts and arXiv's.
         self._hosts = allowed_hosts((settings.arxiv_api_url, settings.arxiv_rss_url, settings.arxiv_pdf_url))
         self._client = client or httpx.AsyncClient(
             timeout=self._timeout,

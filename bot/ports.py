@@ -1,0 +1,155 @@
+"""The contracts every layer may import: neutral commands, progress, and what an adapter is.
+
+Adapters turn platform events into a :class:`Command` and hand it to their
+:class:`Host`; handlers return :mod:`bot.replies`; adapters render those and report
+platform facts (a chat is gone, migrated, back) as events. Nothing here knows a
+platform, a service or a table, so any module may depend on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from bot.models import ChatRef
+from bot.replies import Reply
+
+ParamKind = Literal["word", "topic", "time", "zone", "switch", "choice", "date", "int", "rest"]
+
+
+class Progress(Protocol):
+    """Optional progress reporting for long work (the console shows a bar)."""
+
+    def start(self, total: int, label: str) -> None: ...
+    def advance(self, n: int = 1) -> None: ...
+    def done(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Command:
+    """One command as a platform delivered it, before its parameters are parsed.
+
+    ``options`` carries values a platform already split by parameter name (Discord's
+    slash-command options); text platforms leave it empty and the dispatcher splits
+    ``text`` itself.
+    """
+
+    name: str
+    args: tuple[str, ...]
+    text: str  # the raw argument text after the command name
+    user_id: str
+    chat: ChatRef
+    can_admin: bool  # may this user change this chat's subscriptions and settings?
+    user_name: str | None = None
+    dm_chat_id: str | None = None  # where a personal digest goes; the adapter knows
+    progress: Progress | None = field(default=None, compare=False)
+    options: dict[str, str] | None = field(default=None, compare=False)
+
+    @property
+    def user_key(self) -> str:
+        return f"{self.chat.platform}:{self.user_id}"
+
+
+@dataclass(frozen=True)
+class Param:
+    """One declared parameter; its ``kind`` says how the dispatcher parses and checks it."""
+
+    name: str
+    help: str
+    kind: ParamKind = "word"
+    required: bool = False
+    choices: tuple[str, ...] = ()  # for kind "choice"; also the values a platform may offer
+
+    @property
+    def rest(self) -> bool:
+        return self.kind == "rest"
+
+    @property
+    def autocomplete(self) -> Literal["topic"] | None:
+        return "topic" if self.kind == "topic" else None
+
+
+Handler = Callable[..., Awaitable[Reply]]
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    name: str
+    help_key: str  # bot.i18n key of the one-line help
+    handler: Handler
+    params: tuple[Param, ...] = ()
+    admin: bool = False  # needs can_admin in groups and channels
+    slow: bool = False  # may take seconds: adapters show "thinking" first
+    guild_only: bool = False  # only meaningful in a group/server chat
+
+    @property
+    def usage(self) -> str:
+        parts = [f"/{self.name}"]
+        for p in self.params:
+            label = "|".join(p.choices) if p.choices else p.name
+            label = f"{label}..." if p.rest else label
+            parts.append(f"<{label}>" if p.required else f"[{label}]")
+        return " ".join(parts)
+
+
+@dataclass(frozen=True)
+class PlatformLimits:
+    max_text: int  # characters per message
+    max_caption: int = 1024
+    per_chat_per_minute: int | None = None
+    global_per_second: float | None = None
+
+
+class ChatUnavailable(Exception):
+    """The chat can no longer be reached (blocked, kicked, deleted, no permission).
+
+    Delivery pauses the chat's subscriptions with ``reason`` instead of retrying forever.
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+OnSent = Callable[[int, str], Awaitable[None]]
+
+
+class Host(Protocol):
+    """What an adapter may use of the core, and nothing more."""
+
+    def specs(self) -> list[CommandSpec]: ...
+    def spec(self, name: str) -> CommandSpec | None: ...
+    async def dispatch(self, cmd: Command) -> Reply: ...
+    async def dispatch_line(self, line: str, *, user_id: str, chat: ChatRef, can_admin: bool,
+                            **extra: Any) -> Reply: ...
+    def help_text(self, spec: CommandSpec, language: str) -> str: ...
+    async def language(self, chat: ChatRef) -> str: ...
+    async def topic_names(self, chat: ChatRef) -> list[str]: ...
+    async def chat_gone(self, chat: ChatRef, reason: str) -> int:
+        """The bot lost access: pause the chat's digests, tell whoever subscribed; how many were running."""
+    async def chat_back(self, chat: ChatRef, title: str | None = None) -> int: ...
+    async def chat_migrated(self, chat: ChatRef, new_chat_id: str) -> None: ...
+    async def get_meta(self, key: str) -> str | None: ...
+    async def set_meta(self, key: str, value: str) -> None: ...
+
+
+class Adapter(Protocol):
+    name: str
+    limits: PlatformLimits
+
+    async def start(self, host: Host) -> None:
+        """Connect and begin dispatching inbound commands; returns once running."""
+
+    async def stop(self) -> None: ...
+
+    async def send(
+        self, chat: ChatRef, reply: Reply, *, skip: int = 0, on_sent: OnSent | None = None
+    ) -> list[str]:
+        """Deliver one reply as one or more messages; returns the platform message ids.
+
+        Rendering is deterministic, so a resumed delivery passes ``skip`` (messages
+        already recorded as sent) and gets ``on_sent(index, message_id)`` after each
+        message, which is how a restart neither re-posts nor skips. Raises ChatUnavailable.
+        """
+        ...

@@ -1,0 +1,60 @@
+"""What an adapter may use of the core (:class:`bot.ports.Host`), assembled from the services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.commands import Dispatcher
+from bot.i18n import t
+from bot.models import ChatRef
+from bot.ports import Command, CommandSpec
+from bot.replies import Reply
+from bot.services.chats import ChatLifecycle, Chats
+from bot.store.db import Database, get_meta, set_meta
+from bot.topics.registry import TopicRegistry
+
+
+class AdapterHost:
+    def __init__(self, dispatcher: Dispatcher, chats: Chats, lifecycle: ChatLifecycle, topics: TopicRegistry,
+                 db: Database) -> None:
+        self._dispatcher = dispatcher
+        self._chats = chats
+        self._lifecycle = lifecycle
+        self._topics = topics
+        self._db = db
+
+    def specs(self) -> list[CommandSpec]:
+        return self._dispatcher.specs()
+
+    def spec(self, name: str) -> CommandSpec | None:
+        return self._dispatcher.spec(name)
+
+    async def dispatch(self, cmd: Command) -> Reply:
+        return await self._dispatcher.dispatch(cmd)
+
+    async def dispatch_line(self, line: str, *, user_id: str, chat: ChatRef, can_admin: bool, **extra: Any) -> Reply:
+        return await self._dispatcher.dispatch_line(line, user_id=user_id, chat=chat, can_admin=can_admin, **extra)
+
+    def help_text(self, spec: CommandSpec, language: str) -> str:
+        return t(language, spec.help_key)
+
+    async def language(self, chat: ChatRef) -> str:
+        return await self._chats.language(chat)
+
+    async def topic_names(self, chat: ChatRef) -> list[str]:
+        return await self._topics.names(chat.key)
+
+    async def chat_gone(self, chat: ChatRef, reason: str) -> int:
+        return await self._lifecycle.gone(chat, reason)
+
+    async def chat_back(self, chat: ChatRef, title: str | None = None) -> int:
+        return await self._lifecycle.back(chat, title)
+
+    async def chat_migrated(self, chat: ChatRef, new_chat_id: str) -> None:
+        await self._lifecycle.migrated(chat, new_chat_id)
+
+    async def get_meta(self, key: str) -> str | None:
+        return await get_meta(self._db, key)
+
+    async def set_meta(self, key: str, value: str) -> None:
+        await set_meta(self._db, key, value)
