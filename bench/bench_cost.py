@@ -27,7 +27,6 @@ os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
 
 from bot.core import Core  # noqa: E402
 from bot.models import ChatRef  # noqa: E402
-from bot.scheduler import DigestScheduler  # noqa: E402
 from bot.topics.presets import PRESETS  # noqa: E402
 from tests.conftest import make_settings  # noqa: E402
 from tests.fakes.arxiv import FakeArxiv  # noqa: E402
@@ -47,8 +46,7 @@ VOCAB = {
     "3d-vision": ["gaussian splatting", "neural radiance field", "NeRF"],
     "robotics": ["robot manipulation", "robot learning", "legged robot"],
 }
-FILLER = ("we study a problem in detail and propose a method that improves results on standard benchmarks "
-          "with careful experiments and ablations across several settings").split()
+FILLER = ["we", "study", "a", "problem", "in", "detail", "and", "propose", "a", "method", "that", "improves", "results", "on", "standard", "benchmarks", "with", "careful", "experiments", "and", "ablations", "across", "several", "settings"]
 
 
 def synthetic_papers(rng: random.Random) -> list[dict[str, object]]:

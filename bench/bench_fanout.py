@@ -18,17 +18,17 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from datetime import UTC, date, datetime, time as dtime
+from datetime import UTC, date, datetime
+from datetime import time as dtime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
 
-from bot.adapters.telegram import TelegramAdapter  # noqa: E402
+from bot.adapters.telegram.adapter import TelegramAdapter  # noqa: E402
 from bot.core import Core  # noqa: E402
 from bot.models import ChatRef  # noqa: E402
-from bot.scheduler import DigestScheduler  # noqa: E402
 from tests.conftest import make_settings  # noqa: E402
 from tests.fakes.arxiv import FakeArxiv  # noqa: E402
 from tests.fakes.clock import ManualClock  # noqa: E402

@@ -40,7 +40,7 @@ def build_database(path: Path) -> None:
         conn.executescript(script)
     conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     cats = ["cs.CV", "cs.GR", "cs.CL", "cs.LG", "cs.AI", "cs.RO"]
-    words = "avatar diffusion gaussian splatting language model robot policy human video neural field".split()
+    words = ["avatar", "diffusion", "gaussian", "splatting", "language", "model", "robot", "policy", "human", "video", "neural", "field"]
     now = datetime.now(UTC).isoformat()
     conn.executemany(
         "INSERT INTO papers VALUES (?, 1, ?, ?, ?, NULL, ?, ?, ?, ?, NULL, ?)",
@@ -69,7 +69,6 @@ def child(db: str) -> None:
     """Runs in a fresh process: start the core and rebuild all jobs, report time and memory."""
     from bot.config import Settings
     from bot.core import Core
-    from bot.scheduler import DigestScheduler
 
     async def main() -> dict[str, float]:
         started = time.perf_counter()

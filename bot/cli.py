@@ -11,7 +11,7 @@ import asyncio
 import json
 import sys
 from collections.abc import Awaitable, Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -264,7 +264,7 @@ async def cmd_discord_sync(settings: Settings, args: argparse.Namespace) -> int:
         return 2
 
     async def work(core: Core) -> int:
-        from bot.adapters.discord import sync_commands
+        from bot.adapters.discord.adapter import sync_commands
 
         count = await sync_commands(core.host, core.settings)
         print(f"synced {count} slash commands")

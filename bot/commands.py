@@ -22,14 +22,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.arxiv.source import ArxivError, ArxivUnavailable
-from bot.listings import ListingPending
 from bot.i18n import t
+from bot.listings import ListingPending
 from bot.models import ChatRef
 from bot.params import ParamParser, UsageError, short
 from bot.ports import Command, CommandSpec, Handler, Param
 from bot.quotas import QuotaExceeded, limit_message
 from bot.replies import Error, Reply
-from bot.services.chats import ChatView, Chats
+from bot.services.chats import Chats, ChatView
 from bot.store.db import StorageError
 from bot.store.quotas import LimitReached
 from bot.summarizer.service import BudgetExhausted

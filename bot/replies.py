@@ -54,7 +54,7 @@ class Summary:
 class Replies:
     """Several replies in order, e.g. a confirmation followed by a digest."""
 
-    items: tuple["Reply", ...] = field(default_factory=tuple)
+    items: tuple[Reply, ...] = field(default_factory=tuple)
 
 
 Reply = Text | Error | Digest | Summary | Replies

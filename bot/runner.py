@@ -13,11 +13,11 @@ import contextlib
 import logging
 import signal
 
-from bot.ports import Adapter
 from bot.adapters import configured_adapters
 from bot.adapters.console import CONSOLE_CHAT, ConsoleAdapter
 from bot.config import Settings
 from bot.core import Core
+from bot.ports import Adapter
 
 log = logging.getLogger(__name__)
 

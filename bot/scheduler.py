@@ -15,7 +15,6 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -26,13 +25,11 @@ from bot.arxiv.calendar import listing_day_for
 from bot.arxiv.source import ArxivError, UnknownCategory
 from bot.clock import Clock
 from bot.delivery import Delivery, DeliveryStores, Outcome
-from bot.services.changes import ScheduleChanges
 from bot.listings import ListingPending
 from bot.models import ChatRef
-from bot.store.chats import Subscription
+from bot.services.changes import ScheduleChanges
+from bot.store.chats import WEEKDAY_NAMES, Subscription
 from bot.store.filters import UserDigest
-from bot.store.chats import WEEKDAY_NAMES
-
 
 log = logging.getLogger(__name__)
 

@@ -19,17 +19,22 @@ from typing import Any
 
 import pytest
 
-from bot.ports import Adapter
 from bot.adapters.console import CONSOLE_CHAT, ConsoleAdapter
 from bot.arxiv.calendar import listing_day_for
+from bot.arxiv.source import ArxivSource
 from bot.config import Settings
 from bot.core import Core
 from bot.models import ChatRef
+from bot.ports import Adapter
 from bot.render.plain import render
-from bot.scheduler import DigestScheduler
 from bot.replies import Reply
+from bot.scheduler import DigestScheduler
+from bot.store import Store
 from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.clock import ManualClock
+from tests.fakes.gemini import FakeGemini
+from tests.fakes.openai_compat import FakeOpenAI
+from tests.summarizer_support import Harness
 
 # The five papers of the two reference digests, all cs.CV.
 REFERENCE_IDS = ("2407.03204", "2407.02165", "2407.21047", "2407.21002", "2407.19593")
@@ -137,3 +142,47 @@ class ConsoleBot:
 @pytest.fixture
 async def bot(core: Core) -> ConsoleBot:
     return ConsoleBot(core)
+
+
+# Model fakes and a summarizer harness, for the summarizer, quota and hostile-model tests.
+@pytest.fixture
+async def gemini() -> AsyncIterator[FakeGemini]:
+    fake = FakeGemini()
+    await fake.start()
+    try:
+        yield fake
+    finally:
+        await fake.stop()
+
+
+@pytest.fixture
+async def openai_fake() -> AsyncIterator[FakeOpenAI]:
+    fake = FakeOpenAI()
+    await fake.start()
+    try:
+        yield fake
+    finally:
+        await fake.stop()
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[Store]:
+    async with await Store.open(tmp_path / "paperbot.db") as opened:
+        yield opened
+
+
+@pytest.fixture
+async def harness_factory(store: Store) -> AsyncIterator[Any]:
+    """``make(settings, with_pdfs=True, **summarizer_kwargs)`` → :class:`Harness`, closed afterwards."""
+    made: list[Harness] = []
+
+    def make(settings: Settings, *, with_pdfs: bool = False, **kwargs: Any) -> Harness:
+        harness = Harness(settings, store, ArxivSource(settings) if with_pdfs else None, **kwargs)
+        made.append(harness)
+        return harness
+
+    try:
+        yield make
+    finally:
+        for harness in made:
+            await harness.aclose()

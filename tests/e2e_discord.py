@@ -12,13 +12,13 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
-from tests.conftest import today_listing
 from bot.models import Paper, Topic
 from bot.replies import Digest, DigestEntry, Summary
 from bot.summary_schema import BriefSummary, Conclusion, FullSummary, SummaryResult
+from tests.conftest import today_listing
 from tests.e2e import BotProcess, scrubbed_env
 from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.base import ThreadedFake

@@ -25,7 +25,6 @@ from bot.arxiv.calendar import default_weekdays
 from bot.core import Core
 from bot.models import ChatRef
 from bot.replies import Digest, Error
-from bot.scheduler import DigestScheduler
 from tests.conftest import core_with
 from tests.fakes.arxiv import FakeArxiv, FakePaper
 from tests.fakes.clock import ManualClock

@@ -8,21 +8,20 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from tests.conftest import NOW, today_listing
-from tests.fakes.clock import ManualClock
 from bot.core import Core
 from bot.i18n import t
 from bot.models import ChatRef
 from bot.replies import flatten
-from tests.conftest import make_settings
+from tests.conftest import NOW, make_settings, today_listing
 from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.base import ThreadedFake
+from tests.fakes.clock import ManualClock
 
 # Every declared command (checked against the dispatcher below, so the list cannot drift).
 COMMANDS = ("digest", "filter", "help", "lang", "mydigest", "settings", "subscribe", "subscriptions", "summarize",

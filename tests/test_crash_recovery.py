@@ -10,15 +10,15 @@ import asyncio
 import time
 from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.arxiv.calendar import listing_day_for
-from tests.conftest import NOW
 from bot.models import ChatRef
 from bot.store import Store
+from tests.conftest import NOW
 from tests.e2e_telegram import TOKEN, start_paperbot
 from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.base import ThreadedFake

@@ -6,10 +6,9 @@ import asyncio
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
-from bot.ports import OnSent
 from bot.models import ChatRef
+from bot.ports import OnSent
 from bot.replies import Reply
-from bot.scheduler import DigestScheduler
 from tests.conftest import core_with, scheduler_at
 from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.recording import RecordingAdapter

@@ -8,25 +8,25 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
 
-from bot.ports import ChatUnavailable
-from bot.adapters.discord import DiscordAdapter, sync_commands
-from bot.adapters.discord_render import escape
-from tests.conftest import NOW, today_listing
-from tests.fakes.clock import ManualClock
+from bot.adapters.discord.adapter import DiscordAdapter, sync_commands
+from bot.adapters.discord.render import escape
 from bot.config import ConfigError, Settings
 from bot.core import Core
 from bot.i18n import t
 from bot.models import ChatRef
+from bot.ports import ChatUnavailable
 from bot.replies import Digest, Text
 from bot.store.db import get_meta
+from tests.conftest import NOW, today_listing
 from tests.e2e_discord import MARKDOWN_TITLE, TOPIC, brief, digest, full_summary, paper
 from tests.fakes.arxiv import FakeArxiv
+from tests.fakes.clock import ManualClock
 from tests.fakes.discord import (
     CHANNEL_ID,
     EPHEMERAL,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import discord
 
-from bot.adapters.discord_render import (
+from bot.adapters.discord.render import (
     MAX_CONTENT,
     embed_problems,
     escape,
@@ -95,7 +95,7 @@ def test_fit_embeds_respects_ten_embeds_and_six_thousand_characters() -> None:
 
 
 def test_masked_links_and_role_mentions_in_arxiv_text_show_as_written() -> None:
-    from bot.adapters.discord_render import escape
+    from bot.adapters.discord.render import escape
 
     hostile = "Project page: [arxiv.org/abs/2408.10001](https://evil.example/phish) <@&123456>"
     shown = escape(hostile)

@@ -17,14 +17,14 @@ from typing import Any
 import pytest
 
 from bot.adapters import discord_render
-from bot.adapters.telegram_render import render_messages
+from bot.adapters.telegram.render import render_messages
 from bot.arxiv.feeds import MAX_TITLE
 from bot.arxiv.source import ArxivError, ArxivSource
 from bot.core import Core
 from bot.models import ChatRef, Paper, Topic
 from bot.replies import Digest
 from tests.conftest import NOW, ConsoleBot, core_with, make_settings, scheduler_at, today_listing
-from tests.fakes.arxiv import BOMB_TITLE_CHARS, PHISHING_ID, FakeArxiv, FakePaper
+from tests.fakes.arxiv import BOMB_TITLE_CHARS, PHISHING_ID, FakeArxiv
 from tests.fakes.recording import RecordingAdapter
 
 CAP = 1_000_000  # a small PAPERBOT_ARXIV_MAX_RESPONSE_BYTES, so the tests move little data

@@ -22,12 +22,17 @@ from tests.conftest import NOW, ConsoleBot, make_settings
 from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.clock import ManualClock
 from tests.fakes.gemini import (
-    DISGUISES, INJECTION, OBEY_FIELDS, WILDAVATAR_RAMBLING, FakeGemini, ScriptedModel, obey, valid_answer,
+    DISGUISES,
+    INJECTION,
+    OBEY_FIELDS,
+    WILDAVATAR_RAMBLING,
+    FakeGemini,
+    ScriptedModel,
+    obey,
+    valid_answer,
 )
 from tests.fakes.openai_compat import FakeOpenAI
-from tests.test_summarizer_support import (  # noqa: F401 - fixtures
-    affiliation_of, gemini, gemini_settings, harness_factory, make_pdf, papers, store,
-)
+from tests.summarizer_support import affiliation_of, gemini_settings, make_pdf, papers
 
 EVA = papers(1)[0]
 FIRST_PAGE = f"{EVA.title}\n{', '.join(EVA.authors)}\n{affiliation_of(EVA)}\nAbstract\n{EVA.abstract}\n{INJECTION}"

@@ -19,9 +19,7 @@ from bot.summarizer.prompts import PROMPT_VERSION
 from tests.conftest import ConsoleBot
 from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.gemini import FakeGemini
-from tests.test_summarizer_support import (  # noqa: F401 - fixtures
-    CC_BY, gemini, gemini_settings, harness_factory, make_pdf, papers, store,
-)
+from tests.summarizer_support import CC_BY, gemini_settings, make_pdf, papers
 
 SPACING = 0.4
 

@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 
 from tests.e2e import BotProcess, serving_arxiv
-from tests.e2e_discord import Fakes, bot_env as discord_env
 from tests.e2e_discord import TOKEN as DISCORD_TOKEN
+from tests.e2e_discord import Fakes
+from tests.e2e_discord import bot_env as discord_env
 from tests.e2e_telegram import TOKEN as TELEGRAM_TOKEN
 from tests.e2e_telegram import bot_env as telegram_env
 from tests.fakes.arxiv import FakeArxiv

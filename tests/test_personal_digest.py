@@ -7,7 +7,6 @@ from pathlib import Path
 
 from bot.core import Core
 from bot.models import ChatRef
-from bot.scheduler import DigestScheduler
 from tests.conftest import core_with, scheduler_at
 from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.recording import RecordingAdapter

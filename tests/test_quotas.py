@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
+from bot.adapters.telegram.render import render_messages
 from bot.core import Core
-from bot.adapters.telegram_render import render_messages
 from bot.models import ChatRef, Paper, Topic
 from bot.replies import Error
 from tests.conftest import NOW, ConsoleBot, core_with, today_listing
@@ -24,7 +24,7 @@ from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.clock import ManualClock
 from tests.fakes.gemini import FakeGemini
 from tests.fakes.recording import RecordingAdapter
-from tests.test_summarizer_support import gemini, paper_from, records  # noqa: F401 - fixtures
+from tests.summarizer_support import paper_from, records
 
 GROUP = ChatRef("console", "lab", "group")
 LLM_PAPERS = 91  # what the listing had for the llm topic

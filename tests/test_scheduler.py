@@ -11,7 +11,7 @@ import pytest
 
 from bot.core import Core
 from bot.models import ChatRef
-from bot.scheduler import DigestScheduler, Schedule
+from bot.scheduler import Schedule
 from tests.conftest import core_with, scheduler_at
 from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.recording import Killed, RecordingAdapter

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.models import Paper
 from bot.summarizer.extractive import clean_latex, extract, label, split_sentences
-from tests.test_summarizer_support import papers
+from tests.summarizer_support import papers
 
 
 def test_labels_are_fixed_phrases_and_chinese_says_it_is_untranslated() -> None:

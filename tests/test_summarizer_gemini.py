@@ -11,9 +11,7 @@ from bot.store import Store
 from bot.summary_schema import FullSummary
 from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.gemini import BOGUS_AFFILIATION, BOGUS_AUTHORS, FakeGemini
-from tests.test_summarizer_support import (  # noqa: F401 - fixtures
-    CC_BY, PDF_MARKER, affiliation_of, gemini, gemini_settings, harness_factory, make_pdf, papers, store,
-)
+from tests.summarizer_support import CC_BY, affiliation_of, gemini_settings, make_pdf, papers
 
 
 async def test_one_call_per_paper_and_none_when_many_chats_ask_again(gemini: FakeGemini, tmp_path: Path,

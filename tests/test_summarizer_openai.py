@@ -9,9 +9,7 @@ from bot.summary_schema import FullSummary
 from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.gemini import BOGUS_AUTHORS
 from tests.fakes.openai_compat import FakeOpenAI
-from tests.test_summarizer_support import (  # noqa: F401 - fixtures
-    PDF_MARKER, harness_factory, make_pdf, openai_fake, openai_settings, papers, store,
-)
+from tests.summarizer_support import PDF_MARKER, make_pdf, openai_settings, papers
 
 
 async def test_one_call_per_paper_with_structured_output_request(openai_fake: FakeOpenAI, tmp_path: Path,

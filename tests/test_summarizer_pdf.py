@@ -16,9 +16,7 @@ from bot.summarizer.pdf import OMITTED, PaperSource, PdfLoader, extract_text, se
 from bot.summarizer.pdf_worker import WorkerLimits
 from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.gemini import FakeGemini
-from tests.test_summarizer_support import (  # noqa: F401 - fixtures
-    PDF_MARKER, gemini, gemini_settings, harness_factory, make_pdf, papers, store,
-)
+from tests.summarizer_support import PDF_MARKER, gemini_settings, make_pdf, papers
 
 EVA = papers(1)[0]
 

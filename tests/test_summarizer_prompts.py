@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.summarizer.prompts import PROMPT_VERSION, build_prompt, prompt_digest, retry_prompt
-from tests.test_summarizer_support import papers
+from tests.summarizer_support import papers
 
 EVA = papers(1)[0]
 

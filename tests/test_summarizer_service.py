@@ -15,9 +15,7 @@ from bot.store.summaries import SummaryKey, SummaryStore
 from bot.summarizer import prompts
 from bot.summarizer.service import BudgetExhausted, Summarizer
 from tests.fakes.gemini import FakeGemini
-from tests.test_summarizer_support import (  # noqa: F401 - fixtures
-    gemini, gemini_settings, harness_factory, papers, settings_for, store,
-)
+from tests.summarizer_support import gemini_settings, papers, settings_for
 
 
 async def test_extractive_works_with_no_model_and_no_network(tmp_path: Path, store: Store,

@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 
 from bot.store import Store
 from bot.store.summaries import SummaryKey, SummaryStore, percentile
-from tests.test_summarizer_support import store  # noqa: F401 - fixture
 
 
 async def test_put_and_get_round_trip(store: Store) -> None:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from bot.summary_schema import FullSummary
 from bot.summarizer.validate import check, degenerate_problems, tokens, validate, verified_affiliations
+from bot.summary_schema import FullSummary
 from tests.fakes.gemini import WILDAVATAR_RAMBLING, valid_answer
-from tests.test_summarizer_support import papers
+from tests.summarizer_support import papers
 
 EVA, WILDAVATAR = papers(2)
 

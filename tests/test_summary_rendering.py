@@ -10,7 +10,7 @@ from bot.render.plain import render
 from bot.replies import Summary
 from bot.summary_schema import FullSummary, SummaryResult
 from tests.fakes.gemini import valid_answer
-from tests.test_summarizer_support import papers
+from tests.summarizer_support import papers
 
 EVA = papers(1)[0]
 

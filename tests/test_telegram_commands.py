@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from bot.adapters.telegram import TelegramAdapter
+from bot.adapters.telegram.adapter import TelegramAdapter
 from bot.config import ConfigError, Settings
 from bot.core import Core
 from bot.models import ChatRef
@@ -24,7 +24,6 @@ from tests.e2e_telegram import InProcessBot, running_adapter
 from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.gemini import FakeGemini
 from tests.fakes.telegram import FakeTelegram, Fault
-from tests.test_summarizer_support import gemini  # noqa: F401 - fixture
 
 ADMIN, MEMBER = 501, 502
 GROUP = -1001234567890

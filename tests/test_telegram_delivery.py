@@ -15,10 +15,10 @@ from datetime import time as dtime
 
 import pytest
 
-from bot.ports import ChatUnavailable
 from bot.config import Settings
 from bot.delivery import Target
 from bot.models import ChatRef, Paper, Topic
+from bot.ports import ChatUnavailable
 from bot.replies import Digest, DigestEntry, Replies, Summary, Text
 from bot.summary_schema import BriefSummary, SummaryResult
 from tests.e2e_telegram import InProcessBot, running_adapter

@@ -13,7 +13,7 @@ from datetime import date
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.adapters.telegram_render import MAX_TEXT, render_messages, telegram_length
+from bot.adapters.telegram.render import MAX_TEXT, render_messages, telegram_length
 from bot.models import Paper, Topic
 from bot.replies import Digest, DigestEntry, Error, Summary, Text
 from bot.summary_schema import BriefSummary, Conclusion, FullSummary, SummaryResult

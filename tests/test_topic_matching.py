@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 
@@ -47,7 +47,7 @@ def real_papers() -> tuple[Paper, ...]:
 
 
 def make_paper(pid: str, title: str, abstract: str = "", cats: tuple[str, ...] = ("cs.CV",), day: int = 1) -> Paper:
-    published = datetime(2024, 7, 1, tzinfo=timezone.utc) + timedelta(days=day)
+    published = datetime(2024, 7, 1, tzinfo=UTC) + timedelta(days=day)
     return Paper(
         id=pid, version=1, title=title, authors=("A. Author",), abstract=abstract,
         categories=cats, primary_category=cats[0], published=published, updated=published,

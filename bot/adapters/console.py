@@ -12,12 +12,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
-from bot.ports import Host, OnSent, PlatformLimits
 from bot.models import ChatRef
+from bot.ports import Host, OnSent, PlatformLimits
 from bot.render.document import Block, Line
 from bot.render.plain import document
 from bot.replies import Reply
-
 
 CONSOLE_CHAT = ChatRef("console", "local", "private")
 CONSOLE_USER = "local"

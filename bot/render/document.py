@@ -21,8 +21,8 @@ from bot.i18n import t
 from bot.links import is_code_host
 from bot.models import Paper
 from bot.replies import Digest, DigestEntry, Error, Summary, Text
-from bot.summary_schema import SummaryResult
 from bot.summarizer.scripts import script_mix
+from bot.summary_schema import SummaryResult
 
 BlockKind = Literal["heading", "para", "bullets", "section", "note", "error"]
 

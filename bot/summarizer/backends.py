@@ -9,7 +9,6 @@ the service can decide between waiting, retrying and falling back.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from dataclasses import dataclass
@@ -136,7 +135,7 @@ class GeminiBackend:
             )
         except errors.APIError as exc:
             raise _gemini_error(exc) from None
-        except (TimeoutError, asyncio.TimeoutError) as exc:
+        except TimeoutError as exc:
             raise ModelTimeout(f"Gemini did not answer in time ({exc.__class__.__name__})") from None
         except Exception as exc:  # noqa: BLE001 - transport errors of aiohttp, httpx or httpx2
             if "timeout" in exc.__class__.__name__.lower():

@@ -43,17 +43,25 @@ from bot.models import Paper
 from bot.store import Store
 from bot.store.summaries import StoredSummary, SummaryKey, SummaryStore, utc_day
 from bot.summarizer.backends import (
-    GEMINI_INLINE_PDF_MAX, BackendError, Blocked, ModelBackend, ModelCall, ModelReply, ModelTimeout, RateLimited,
+    GEMINI_INLINE_PDF_MAX,
+    BackendError,
+    Blocked,
+    ModelBackend,
+    ModelCall,
+    ModelReply,
+    ModelTimeout,
+    RateLimited,
     make_backend,
 )
-from bot.summarizer.extractive import FallbackReason, extract, label as extractive_label
+from bot.summarizer.extractive import FallbackReason, extract
+from bot.summarizer.extractive import label as extractive_label
 from bot.summarizer.figures import allows_figures, figures_of
 from bot.summarizer.pdf import PaperSource, PdfFetcher, PdfLoader
 from bot.summarizer.pdf_worker import WorkerLimits
 from bot.summarizer.prompts import PROMPT_VERSION, SourceKind, build_prompt, retry_prompt
 from bot.summarizer.rate_window import RateWindow as _RateWindow
-from bot.summary_schema import BriefSummary, FullSummary, Kind, SummaryResult
 from bot.summarizer.validate import Verdict, validate
+from bot.summary_schema import BriefSummary, FullSummary, Kind, SummaryResult
 
 log = logging.getLogger(__name__)
 

@@ -22,8 +22,8 @@ from pydantic import ValidationError
 from bot.models import Paper
 from bot.summarizer.affiliations import verified_affiliations
 from bot.summarizer.hostile import hostile_problems
-from bot.summary_schema import BriefSummary, FullSummary, Kind
 from bot.summarizer.scripts import language_problems
+from bot.summary_schema import BriefSummary, FullSummary, Kind
 
 __all__ = ["Verdict", "check", "degenerate_problems", "language_problems", "placeholder_problems", "tokens",
            "validate", "verified_affiliations"]

@@ -18,7 +18,16 @@ import ahocorasick
 
 from bot.models import Paper, Topic
 from bot.topics.expression import (
-    And, Expression, ExpressionError, Node, Not, Or, Term, is_word_char, join_fields, parse,
+    And,
+    Expression,
+    ExpressionError,
+    Node,
+    Not,
+    Or,
+    Term,
+    is_word_char,
+    join_fields,
+    parse,
 )
 
 __all__ = ["FilterIndex", "UserFilters", "compiled", "rank", "score", "topic_matches"]

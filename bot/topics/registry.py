@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-
 from collections.abc import Callable
 
 from bot.models import ChatRef, Topic
-from bot.store.topics import TopicStore
 from bot.store.quotas import Caps
+from bot.store.topics import TopicStore
 from bot.topics.expression import ExpressionError, parse
 from bot.topics.presets import PRESETS
 from bot.topics.taxonomy import is_category, suggest

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot.ports import ChatUnavailable, OnSent, PlatformLimits
 from bot.models import ChatRef
+from bot.ports import ChatUnavailable, OnSent, PlatformLimits
 from bot.render.plain import document, render_block
 from bot.render.split import pack
 from bot.replies import Reply

@@ -46,13 +46,13 @@ from telegram.ext import (
     filters,
 )
 
-from bot.ports import ChatUnavailable, Command, CommandSpec, Host, OnSent, PlatformLimits
-from bot.adapters.telegram_lifecycle import bot_api_root, initialize, stop_updater
-from bot.adapters.telegram_send import TelegramSender, api_chat_id
+from bot.adapters.telegram.lifecycle import bot_api_root, initialize, stop_updater
+from bot.adapters.telegram.send import TelegramSender, api_chat_id
 from bot.commands import parse_line, tokenize
 from bot.config import ConfigError, Settings
 from bot.i18n import t
 from bot.models import ChatKind, ChatRef
+from bot.ports import ChatUnavailable, Command, CommandSpec, Host, OnSent, PlatformLimits
 from bot.replies import Error, Reply
 
 log = logging.getLogger(__name__)

@@ -35,13 +35,12 @@ from discord import app_commands
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
-from bot.ports import ChatUnavailable, Command, CommandSpec, Host, OnSent, Param, PlatformLimits
-from bot.adapters.discord_render import OutMessage, escape, fit, render
+from bot.adapters.discord.render import OutMessage, escape, fit, render
 from bot.config import ConfigError, Settings
 from bot.i18n import t
 from bot.models import ChatRef
+from bot.ports import ChatUnavailable, Command, CommandSpec, Host, OnSent, Param, PlatformLimits
 from bot.replies import Reply
-
 
 log = logging.getLogger(__name__)
 

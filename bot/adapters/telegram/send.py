@@ -34,9 +34,9 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot.ports import ChatUnavailable, OnSent
-from bot.adapters.telegram_render import Outgoing, button_rows, caption_for, plain_text, render_messages
+from bot.adapters.telegram.render import Outgoing, button_rows, caption_for, plain_text, render_messages
 from bot.models import ChatRef
+from bot.ports import ChatUnavailable, OnSent
 from bot.replies import Reply, Summary, flatten
 
 log = logging.getLogger(__name__)

@@ -8,12 +8,9 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from bot.arxiv.source import ArxivSource
 from bot.config import Settings
@@ -137,46 +134,3 @@ class Harness:
         await self.summarizer.aclose()
         if self.source is not None:
             await self.source.aclose()
-
-
-@pytest.fixture
-async def gemini() -> AsyncIterator[FakeGemini]:
-    fake = FakeGemini()
-    await fake.start()
-    try:
-        yield fake
-    finally:
-        await fake.stop()
-
-
-@pytest.fixture
-async def openai_fake() -> AsyncIterator[FakeOpenAI]:
-    fake = FakeOpenAI()
-    await fake.start()
-    try:
-        yield fake
-    finally:
-        await fake.stop()
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    async with await Store.open(tmp_path / "paperbot.db") as opened:
-        yield opened
-
-
-@pytest.fixture
-async def harness_factory(store: Store) -> AsyncIterator[Any]:
-    """``make(settings, with_pdfs=True, **summarizer_kwargs)`` → :class:`Harness`, closed afterwards."""
-    made: list[Harness] = []
-
-    def make(settings: Settings, *, with_pdfs: bool = False, **kwargs: Any) -> Harness:
-        harness = Harness(settings, store, ArxivSource(settings) if with_pdfs else None, **kwargs)
-        made.append(harness)
-        return harness
-
-    try:
-        yield make
-    finally:
-        for harness in made:
-            await harness.aclose()

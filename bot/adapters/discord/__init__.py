@@ -1,0 +1,1 @@
+"""Discord through discord.py: the adapter with its slash commands, and embed rendering within Discord's limits."""

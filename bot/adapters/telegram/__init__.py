@@ -1,0 +1,1 @@
+"""Telegram through python-telegram-bot: the adapter, its HTML rendering, rate-limited sending and lifecycle."""
