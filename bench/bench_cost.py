@@ -46,7 +46,11 @@ VOCAB = {
     "3d-vision": ["gaussian splatting", "neural radiance field", "NeRF"],
     "robotics": ["robot manipulation", "robot learning", "legged robot"],
 }
-FILLER = ["we", "study", "a", "problem", "in", "detail", "and", "propose", "a", "method", "that", "improves", "results", "on", "standard", "benchmarks", "with", "careful", "experiments", "and", "ablations", "across", "several", "settings"]
+FILLER = [
+    "we", "study", "a", "problem", "in", "detail", "and", "propose", "a", "method", "that", "improves", "results",
+    "on", "standard", "benchmarks", "with", "careful", "experiments", "and", "ablations", "across", "several",
+    "settings",
+]
 
 
 def synthetic_papers(rng: random.Random) -> list[dict[str, object]]:

@@ -68,7 +68,14 @@ unit test|fuzzing|program repair|code generation|static analysis|formal verifica
 hypothesis testing|bayesian|causal inference|time series|anomaly detection|recommender system|quantum
 """.replace("\n", "|").split("|")
 FIELD_KEYWORDS = [k.strip() for k in FIELD_KEYWORDS if k.strip()]
-STOPWORDS = set(["the", "and", "for", "with", "that", "this", "from", "are", "our", "which", "their", "these", "have", "has", "been", "using", "based", "into", "such", "than", "more", "both", "also", "when", "where", "while", "only", "over", "between", "through", "other", "each", "most", "well", "they", "its", "can", "not", "but", "may", "all", "two", "new", "one", "use", "used", "show", "shows", "paper", "results", "approach", "method", "methods", "propose", "proposed", "existing", "however", "different", "study", "work", "provide", "provides", "present", "meets"])
+STOPWORDS = set([
+    "the", "and", "for", "with", "that", "this", "from", "are", "our", "which", "their", "these", "have", "has",
+    "been", "using", "based", "into", "such", "than", "more", "both", "also", "when", "where", "while", "only",
+    "over", "between", "through", "other", "each", "most", "well", "they", "its", "can", "not", "but", "may", "all",
+    "two", "new", "one", "use", "used", "show", "shows", "paper", "results", "approach", "method", "methods",
+    "propose", "proposed", "existing", "however", "different", "study", "work", "provide", "provides", "present",
+    "meets",
+])
 T = TypeVar("T")
 
 
@@ -92,10 +99,12 @@ class Corpus:
         self.chain: dict[str, list[str]] = {}
         for sentence in self.sentences:
             words = sentence.split()
-            for a, b in zip(words, words[1:]):
+            for a, b in zip(words, words[1:], strict=False):
                 self.chain.setdefault(a, []).append(b)
         # Document frequency with plurals folded, since a keyword also matches its plural.
-        df = Counter(w for a in abstracts for w in {x.removesuffix("s") for x in re.findall(r"[a-z][a-z-]{2,}", a.lower())})
+        df = Counter(
+            w for a in abstracts for w in {x.removesuffix("s") for x in re.findall(r"[a-z][a-z-]{2,}", a.lower())}
+        )
         rare = sorted(w for w, n in df.items() if n == 1 and len(w) > 4 and w not in STOPWORDS and not w.endswith("-"))
         self.keywords = list(dict.fromkeys(FIELD_KEYWORDS + rare))
 
@@ -114,7 +123,10 @@ def synthetic_papers(rng: random.Random, corpus: Corpus) -> list[Paper]:
         title = " ".join(rng.sample(corpus.title_words, rng.randint(3, 7)) + [f"for {focus[0]}"]).capitalize()
         body = rng.sample(corpus.sentences, 2) + [corpus.babble(rng) for _ in range(rng.randint(4, 7))]
         rng.shuffle(body)
-        body.insert(rng.randrange(len(body)), f"{focus[0].capitalize()} meets {focus[1]}; see also {rng.choice(corpus.keywords)}.")
+        body.insert(
+            rng.randrange(len(body)),
+            f"{focus[0].capitalize()} meets {focus[1]}; see also {rng.choice(corpus.keywords)}.",
+        )
         day = datetime(2024, 7, 1 + i % 28, tzinfo=UTC)
         papers.append(Paper(
             id=f"2407.{i:05d}", version=1, title=title, authors=("A. Author",), abstract=" ".join(body),
@@ -230,7 +242,9 @@ def main() -> None:
         "benchmark": "bench/bench_matching.py",
         "seed": SEED,
         "repeats": REPEATS,
-        "timing": "best of repeats; *_seconds by time.perf_counter, *_cpu_seconds by time.process_time; one process, one core",
+        "timing": (
+            "best of repeats; *_seconds by time.perf_counter, *_cpu_seconds by time.process_time; one process, one core"
+        ),
         "scenarios": {
             "zipf": f"5 keywords per user, Zipf-weighted over all keywords (the commonest matches {top:.0%} of papers)",
             "specific": "5 keywords per user, uniform over keywords matching at most 1% of papers",

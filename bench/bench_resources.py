@@ -40,7 +40,10 @@ def build_database(path: Path) -> None:
         conn.executescript(script)
     conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     cats = ["cs.CV", "cs.GR", "cs.CL", "cs.LG", "cs.AI", "cs.RO"]
-    words = ["avatar", "diffusion", "gaussian", "splatting", "language", "model", "robot", "policy", "human", "video", "neural", "field"]
+    words = [
+        "avatar", "diffusion", "gaussian", "splatting", "language", "model", "robot", "policy", "human", "video",
+        "neural", "field",
+    ]
     now = datetime.now(UTC).isoformat()
     conn.executemany(
         "INSERT INTO papers VALUES (?, 1, ?, ?, ?, NULL, ?, ?, ?, ?, NULL, ?)",

@@ -10,10 +10,10 @@ import argparse
 import asyncio
 import json
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import UTC, date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
@@ -208,9 +208,11 @@ async def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
                           nxt.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if nxt else "-",
                           str(sub.last_sent_day or "-"), sub.paused_reason or "")
         for d in await core.store.filters.digests(enabled_only=False):
-            nxt = None if (d.paused_reason or not d.enabled) else Schedule(d.at_time, d.timezone, d.weekdays).next_run(now)
+            off = d.paused_reason or not d.enabled
+            nxt = None if off else Schedule(d.at_time, d.timezone, d.weekdays).next_run(now)
             table.add_row(f"{d.platform}:{d.dm_chat_id} (user {d.user_id})", "personal digest",
-                          f"{d.at_time:%H:%M} {d.timezone}", nxt.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if nxt else "-",
+                          f"{d.at_time:%H:%M} {d.timezone}",
+                          nxt.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if nxt else "-",
                           str(d.last_sent_day or "-"), d.paused_reason or ("" if d.enabled else "off"))
         Console(width=160).print(table)
         return 0
@@ -277,7 +279,7 @@ def _quote(text: str) -> str:
     return '"' + text.replace('"', "") + '"' if " " in text else text
 
 
-COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Awaitable[int]]] = {
+COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]] = {
     "run": cmd_run,
     "console": cmd_console,
     "summarize": cmd_summarize,

@@ -11,6 +11,7 @@ without.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import date, datetime
@@ -141,10 +142,8 @@ class Listings:
             groups = [categories[: len(categories) // 2], categories[len(categories) // 2 :]]
         parts: list[RssDay] = []
         for group in groups:
-            try:
+            with contextlib.suppress(UnknownCategory):  # that half holds the culprit; the other half still counts
                 parts.append(await self._announcement(group))
-            except UnknownCategory:
-                pass
         if not parts:
             raise UnknownCategory(categories)
         papers = {p.id: p for part in parts for p in part.papers}

@@ -9,7 +9,7 @@ a filter change drops it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date
 
 from bot.models import DayPapers, Paper, Topic
@@ -33,7 +33,7 @@ class PersonalMatcher:
         self._topics = topics
         self._filters = filters
         self._select = select
-        self._by_day: dict[date, tuple[dict[str, list[Paper]], dict[str, list[Paper]]]] = {}
+        self._by_day: dict[date, tuple[Mapping[str, list[Paper]], Mapping[str, list[Paper]]]] = {}
         self._categories: set[str] | None = None
 
     def forget(self) -> None:
@@ -42,7 +42,7 @@ class PersonalMatcher:
         self._categories = None
 
     async def has_filters(self, platform: str, user_id: str) -> bool:
-        return any(f.kind == "include" for f in await self._filters.list(platform, user_id))
+        return any(f.kind == "include" for f in await self._filters.of_user(platform, user_id))
 
     async def categories(self) -> set[str]:
         """What every personal digest reads: all filter topics' categories, every preset's for bare keywords."""
@@ -61,7 +61,7 @@ class PersonalMatcher:
         """The user's papers in ``day`` (the day read for :meth:`categories`), newest first."""
         topics = await self._topics.shared()
         matched: dict[str, Paper] = {}
-        for f in await self._filters.list(platform, user_id):
+        for f in await self._filters.of_user(platform, user_id):
             if f.kind == "include" and f.value in topics:
                 matched.update((p.id, p) for p in self._select(topics[f.value], day))
         keywords, mutes = await self._maps(day, topics)
@@ -72,7 +72,7 @@ class PersonalMatcher:
         return sorted(papers, key=lambda p: (-(p.published.timestamp() if p.published else 0.0), p.id))
 
     async def _maps(self, day: DayPapers,
-                    topics: dict[str, Topic]) -> tuple[dict[str, list[Paper]], dict[str, list[Paper]]]:
+                    topics: dict[str, Topic]) -> tuple[Mapping[str, list[Paper]], Mapping[str, list[Paper]]]:
         if day.day not in self._by_day:
             includes: dict[str, UserFilters] = {}
             mutes: dict[str, UserFilters] = {}

@@ -190,7 +190,8 @@ class DigestScheduler:
             return None
         if now - previous > self.grace:
             log.info("missed digest skipped: older than the grace period",
-                     extra={"target": target, "scheduled": previous.isoformat(), "grace_h": self.grace.total_seconds() / 3600})
+                     extra={"target": target, "scheduled": previous.isoformat(),
+                            "grace_h": self.grace.total_seconds() / 3600})
             return None
         return previous
 

@@ -44,7 +44,9 @@ def pinned_clock_env(start: datetime) -> dict[str, str]:
     that clock from outside, so the child's "today" is the tests' :data:`NOW` on any
     date. Monotonic time is left alone: timeouts and rate limits stay real.
     """
-    libraries = sorted(glob.glob("/usr/lib/*/faketime/libfaketime.so.1") + glob.glob("/usr/lib/faketime/libfaketime.so.1"))
+    libraries = sorted(
+        glob.glob("/usr/lib/*/faketime/libfaketime.so.1") + glob.glob("/usr/lib/faketime/libfaketime.so.1")
+    )
     if not libraries:
         raise RuntimeError("libfaketime is missing: install the Debian package faketime (scripts/test does)")
     return {

@@ -280,7 +280,9 @@ async def test_rejected_token_is_a_configuration_error(
     assert fake.identified == []
 
 
-async def test_an_error_after_thinking_replaces_the_thinking_message(adapter: DiscordAdapter, fake: FakeDiscord) -> None:
+async def test_an_error_after_thinking_replaces_the_thinking_message(
+    adapter: DiscordAdapter, fake: FakeDiscord
+) -> None:
     interaction = await fake.slash("summarize", {"paper": "https://evil.example/abs/2407.21002"})
     await fake.wait_until(lambda: bool(fake.seen(interaction.token)))
     assert fake.callback_types(interaction.token) == [5]  # deferred: "thinking…" within 3 s

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from bot.adapters import discord_render
+from bot.adapters.discord import render as discord_render
 from bot.adapters.telegram.render import render_messages
 from bot.arxiv.feeds import MAX_TITLE
 from bot.arxiv.source import ArxivError, ArxivSource
@@ -74,9 +74,8 @@ async def test_gzip_bomb_is_refused_before_it_is_decoded(arxiv: FakeArxiv, sourc
                                                          caplog: pytest.LogCaptureFixture) -> None:
     arxiv.bomb_bytes = 64_000_000
     arxiv.faults.append("gzip_bomb")
-    with caplog.at_level(logging.WARNING, logger="bot.arxiv.source"):
-        with pytest.raises(ArxivError, match="larger than"):
-            await source.announcement(["cs.CV"])
+    with caplog.at_level(logging.WARNING, logger="bot.arxiv.source"), pytest.raises(ArxivError, match="larger than"):
+        await source.announcement(["cs.CV"])
     [record] = [r for r in caplog.records if r.getMessage().startswith("arXiv answer too large")]
     assert record.decoded <= CAP + 1  # type: ignore[attr-defined]  # never one byte more than the cap allows
     assert record.raw < CAP  # type: ignore[attr-defined]  # the compressed body itself was small

@@ -171,7 +171,7 @@ async def test_digest_all_shows_at_most_the_cap_and_says_how_to_see_the_rest(
 async def test_500_concurrent_filter_adds_store_exactly_the_limit(bot: ConsoleBot) -> None:
     limit = bot.core.settings.max_filters_per_user
     said = await asyncio.gather(*(bot.say(f"/filter add keyword{i}", user="mallory") for i in range(500)))
-    stored = await bot.core.store.filters.list("console", "mallory")
+    stored = await bot.core.store.filters.of_user("console", "mallory")
     print(f"filters stored by 500 concurrent adds: {len(stored)}")
     assert len(stored) == limit
     refused = [s for s in said if isinstance(s.reply, Error)]

@@ -180,7 +180,8 @@ def test_affiliations_with_a_department_part_are_kept_only_when_the_institution_
 
 
 def test_the_authors_doing_something_is_not_an_author_statement() -> None:
-    for sentence in ("作者为解决单目视频中对齐误差大的问题，提出了EVA。", "作者为每个输入视频学习一个可驱动的化身模型。",
+    for sentence in ("作者为解决单目视频中对齐误差大的问题，提出了EVA。",
+                     "作者为每个输入视频学习一个可驱动的化身模型。",
                      "作者为相关领域的研究者提供了一个宝贵的资源平台。"):
         verdict = validate(full(background=sentence), kind="full", language="zh", paper=EVA)
         assert verdict.problems == [], sentence

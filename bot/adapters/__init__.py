@@ -31,7 +31,8 @@ class Platform:
 
 
 PLATFORMS: tuple[Platform, ...] = (
-    Platform("telegram", "bot.adapters.telegram.adapter", "TelegramAdapter", "telegram_bot_token", "TELEGRAM_BOT_TOKEN"),
+    Platform("telegram", "bot.adapters.telegram.adapter", "TelegramAdapter", "telegram_bot_token",
+             "TELEGRAM_BOT_TOKEN"),
     Platform("discord", "bot.adapters.discord.adapter", "DiscordAdapter", "discord_bot_token", "DISCORD_BOT_TOKEN"),
 )
 

@@ -18,7 +18,9 @@ from urllib.parse import urlsplit
 
 import httpx
 
-__all__ = ["ACCEPT_ENCODING", "Answer", "BodyTooLarge", "ForeignRedirect", "allowed_hosts", "open_stream", "read_capped"]
+__all__ = [
+    "ACCEPT_ENCODING", "Answer", "BodyTooLarge", "ForeignRedirect", "allowed_hosts", "open_stream", "read_capped",
+]
 
 #: The only encodings :func:`read_capped` decodes; sent as ``Accept-Encoding`` so a server has no reason to use others.
 ACCEPT_ENCODING = "gzip, deflate"

@@ -364,7 +364,9 @@ class ArxivSource:
                 yield response
         except ForeignRedirect as exc:
             log.warning("arXiv request redirected off arXiv; refused", extra={"host": exc.host[:100]})
-            raise ArxivError(f"arXiv's answer redirected to another host ({exc.host[:100]}); not following it.") from None
+            raise ArxivError(
+                f"arXiv's answer redirected to another host ({exc.host[:100]}); not following it."
+            ) from None
 
     async def _read(self, response: httpx.Response) -> Answer:
         """The whole body, capped on the wire and after decoding: an endless stream or a gzip bomb stops here."""

@@ -21,7 +21,7 @@ class Filters:
         self._limit = limit
 
     async def of_user(self, platform: str, user_id: str) -> list[UserFilter]:
-        return await self._filters.list(platform, user_id)
+        return await self._filters.of_user(platform, user_id)
 
     async def add(self, platform: str, user_id: str, kind: FilterKind, value: str) -> bool:
         """False if it exists; past the cap the store raises ``LimitReached`` in the insert's own transaction."""

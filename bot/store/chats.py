@@ -9,7 +9,7 @@ from datetime import date, time
 
 from bot.models import ChatKind, ChatRef
 from bot.store.db import Database
-from bot.store.quotas import Caps, check_cap, exists
+from bot.store.quotas import NO_CAPS, Caps, check_cap, exists
 
 WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # arXiv announces Sunday to Thursday at 20:00 US Eastern; the listings are dated Monday to Friday.
@@ -141,7 +141,8 @@ class ChatStore:
                 (new_chat_id, platform, old_chat_id),
             )
             await conn.execute(
-                "UPDATE digests SET chat_id = ? WHERE platform = ? AND chat_id = ?", (new_chat_id, platform, old_chat_id)
+                "UPDATE digests SET chat_id = ? WHERE platform = ? AND chat_id = ?",
+                (new_chat_id, platform, old_chat_id),
             )
             await conn.execute(
                 "UPDATE OR IGNORE topics SET owner = ? WHERE owner = ?",
@@ -159,7 +160,7 @@ class SubscriptionStore:
 
     async def upsert(
         self, chat: ChatRef, topic: str, at_time: time, timezone: str,
-        weekdays: tuple[int, ...] = DEFAULT_WEEKDAYS, created_by: str | None = None, caps: Caps = Caps(),
+        weekdays: tuple[int, ...] = DEFAULT_WEEKDAYS, created_by: str | None = None, caps: Caps = NO_CAPS,
     ) -> Subscription:
         """Create or update a subscription; re-subscribing also resumes a paused one.
 
@@ -248,7 +249,10 @@ class SubscriptionStore:
         return int(row[0]) if row else 0
 
 
-_SELECT = "SELECT s.*, c.kind AS chat_kind FROM subscriptions s JOIN chats c ON c.platform = s.platform AND c.chat_id = s.chat_id"
+_SELECT = (
+    "SELECT s.*, c.kind AS chat_kind FROM subscriptions s "
+    "JOIN chats c ON c.platform = s.platform AND c.chat_id = s.chat_id"
+)
 
 
 def _subscription(row: sqlite3.Row) -> Subscription:

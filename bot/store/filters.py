@@ -52,7 +52,8 @@ class FilterStore:
                 await check_cap(conn, "filters", "user", limit, "SELECT COUNT(*) FROM user_filters WHERE platform = ? "
                                 "AND user_id = ?", (platform, user_id))
             cursor = await conn.execute(
-                "INSERT OR IGNORE INTO user_filters (platform, user_id, kind, value, created_at) VALUES (?, ?, ?, ?, ?)",
+                "INSERT OR IGNORE INTO user_filters (platform, user_id, kind, value, created_at) "
+                "VALUES (?, ?, ?, ?, ?)",
                 (platform, user_id, kind, value, self.db.utcnow()),
             )
             return cursor.rowcount > 0
@@ -64,7 +65,7 @@ class FilterStore:
             )
             return cursor.rowcount > 0
 
-    async def list(self, platform: str, user_id: str) -> list[UserFilter]:
+    async def of_user(self, platform: str, user_id: str) -> list[UserFilter]:
         rows = await self.db.fetchall(
             "SELECT kind, value FROM user_filters WHERE platform = ? AND user_id = ? ORDER BY kind, created_at",
             (platform, user_id),

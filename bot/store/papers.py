@@ -79,7 +79,9 @@ class PaperStore:
     async def load_day(self, categories: Sequence[str], day: date) -> DayPapers | None:
         """The stored announcement day covering ``categories``, or None if it was never fetched."""
         wanted = set(categories)
-        rows = await self.db.fetchall("SELECT categories, no_announcement FROM fetches WHERE day = ?", (day.isoformat(),))
+        rows = await self.db.fetchall(
+            "SELECT categories, no_announcement FROM fetches WHERE day = ?", (day.isoformat(),)
+        )
         covering = [r for r in rows if wanted <= set(r["categories"].split("+"))]
         if not covering:
             return None

@@ -38,6 +38,9 @@ class Caps:
     per_user: int | None = None
 
 
+NO_CAPS = Caps()
+
+
 async def check_cap(conn: aiosqlite.Connection, what: Kind, scope: Scope, limit: int | None, count_sql: str,
                     params: Sequence[object]) -> None:
     """Inside a write transaction: raise :class:`LimitReached` if ``count_sql`` already counts ``limit`` rows."""

@@ -6,21 +6,21 @@ import json
 
 from bot.models import Topic
 from bot.store.db import Database
-from bot.store.quotas import Caps, check_cap, exists
+from bot.store.quotas import NO_CAPS, Caps, check_cap, exists
 
 
 class TopicStore:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def save(self, topic: Topic, *, created_by: str | None = None, caps: Caps = Caps()) -> None:
+    async def save(self, topic: Topic, *, created_by: str | None = None, caps: Caps = NO_CAPS) -> None:
         """Define or redefine a topic; a new one past ``caps`` raises :class:`LimitReached` and writes nothing."""
         owner = topic.owner or ""
         async with self.db.write() as conn:
             if not await exists(conn, "SELECT 1 FROM topics WHERE name = ? AND owner = ?", (topic.name, owner)):
                 if owner:
-                    await check_cap(conn, "topics", "chat", caps.per_chat, "SELECT COUNT(*) FROM topics WHERE owner = ?",
-                                    (owner,))
+                    await check_cap(conn, "topics", "chat", caps.per_chat,
+                                    "SELECT COUNT(*) FROM topics WHERE owner = ?", (owner,))
                 if created_by:
                     await check_cap(conn, "topics", "user", caps.per_user,
                                     "SELECT COUNT(*) FROM topics WHERE created_by = ?", (created_by,))

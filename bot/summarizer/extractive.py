@@ -27,7 +27,12 @@ _REASONS: dict[FallbackReason, tuple[str, str]] = {
 
 ONE_LINE_MAX = 200
 _STOP = frozenset(
-    ["a", "an", "the", "of", "for", "and", "or", "in", "on", "to", "with", "from", "by", "via", "using", "is", "are", "be", "we", "our", "this", "that", "these", "those", "its", "it", "as", "at", "into", "towards", "toward", "based", "new", "approach", "method", "methods", "paper", "study", "learning", "model", "models", "network", "networks"]
+    [
+        "a", "an", "the", "of", "for", "and", "or", "in", "on", "to", "with", "from", "by", "via", "using", "is",
+        "are", "be", "we", "our", "this", "that", "these", "those", "its", "it", "as", "at", "into", "towards",
+        "toward", "based", "new", "approach", "method", "methods", "paper", "study", "learning", "model", "models",
+        "network", "networks",
+    ]
 )
 _CUES = re.compile(
     r"\b(?:we (?:propose|present|introduce|develop|show|demonstrate|find)|this paper|in this (?:work|paper)"

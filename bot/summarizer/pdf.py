@@ -47,7 +47,9 @@ _NAMED = re.compile(
 )
 _PRIORITY: list[tuple[int, re.Pattern[str]]] = [
     (9, re.compile(r"^(?:references|bibliography|acknowledg|appendix|supplementary)", re.I)),
-    (1, re.compile(r"method|approach|proposed|framework|architecture|overview|our model|model|pipeline|design|formulation", re.I)),
+    (1, re.compile(
+        r"method|approach|proposed|framework|architecture|overview|our model|model|pipeline|design|formulation", re.I
+    )),
     (2, re.compile(r"conclusion|discussion|limitation|future work|summary", re.I)),
     (3, re.compile(r"introduction", re.I)),
     (4, re.compile(r"experiment|evaluation|result|ablation|benchmark|comparison", re.I)),

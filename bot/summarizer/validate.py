@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from bot.models import Paper
 from bot.summarizer.affiliations import verified_affiliations
@@ -266,7 +267,10 @@ def _count_problems(summary: BriefSummary, limits: Limits, *, cosmetic: bool = F
     problems = []
     counts = [("takeaways", summary.takeaways, limits.takeaways)]
     if isinstance(summary, FullSummary):
-        counts += [("method_steps", summary.method_steps, limits.steps), ("keywords", summary.keywords, limits.keywords)]
+        counts += [
+            ("method_steps", summary.method_steps, limits.steps),
+            ("keywords", summary.keywords, limits.keywords),
+        ]
     for name, items, (low, _high) in counts:
         given = sum(1 for item in items if item.strip())
         if given < low and not (cosmetic and given == 0):
@@ -350,8 +354,8 @@ def _json_problem(exc: ValueError | RecursionError) -> str:
     return f"the response is not valid JSON ({exc})"
 
 
-def _schema_problem(error: dict[str, object]) -> str:
-    loc = ".".join(str(p) for p in error.get("loc", ()))  # type: ignore[union-attr]
+def _schema_problem(error: ErrorDetails) -> str:
+    loc = ".".join(str(p) for p in error.get("loc", ()))
     msg = str(error.get("msg", "invalid"))
     if error.get("type") == "missing":
         return f"{loc}: required field is missing"

@@ -240,9 +240,8 @@ class FilterIndex:
                 start = end - length + 1
                 if left and start > 0 and word(text[start - 1]):
                     continue
-                if right and word(nxt):
-                    if not (plural and nxt == "s" and (end + 1 == last or not word(text[end + 2]))):
-                        continue
+                if right and word(nxt) and not (plural and nxt == "s" and (end + 1 == last or not word(text[end + 2]))):
+                    continue
                 found.add(tid)
         return found
 

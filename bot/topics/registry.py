@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 
 from bot.models import ChatRef, Topic
-from bot.store.quotas import Caps
+from bot.store.quotas import NO_CAPS, Caps
 from bot.store.topics import TopicStore
 from bot.topics.expression import ExpressionError, parse
 from bot.topics.presets import PRESETS
@@ -81,7 +81,7 @@ class TopicRegistry:
         return topics
 
     async def define(self, name: str, categories: list[str], expression: str, owner: str | None,
-                     title: str | None = None, *, created_by: str | None = None, caps: Caps = Caps()) -> Topic:
+                     title: str | None = None, *, created_by: str | None = None, caps: Caps = NO_CAPS) -> Topic:
         """A validated topic, saved; past ``caps`` the store raises :class:`LimitReached` and saves nothing."""
         name = name.strip().lower()
         if not NAME.match(name) or name in RESERVED:

@@ -45,7 +45,10 @@ _SHORT = web.RequestKey("short", bool)
 _HOSTILE = web.RequestKey("hostile", str)
 # arXiv answers 400 for an RSS path naming an archive it does not have; the fake knows arXiv's archives.
 ARCHIVES = frozenset(
-    ["astro-ph", "cond-mat", "cs", "econ", "eess", "gr-qc", "hep-ex", "hep-lat", "hep-ph", "hep-th", "math", "math-ph", "nlin", "nucl-ex", "nucl-th", "physics", "q-bio", "q-fin", "quant-ph", "stat"]
+    [
+        "astro-ph", "cond-mat", "cs", "econ", "eess", "gr-qc", "hep-ex", "hep-lat", "hep-ph", "hep-th", "math",
+        "math-ph", "nlin", "nucl-ex", "nucl-th", "physics", "q-bio", "q-fin", "quant-ph", "stat",
+    ]
 )
 #: An id that breaks out of a Markdown link: what a hostile feed would use to plant a phishing link.
 PHISHING_ID = "2407.03204)_[Verify_your_account](https://evil.example/phish"
@@ -109,7 +112,8 @@ class FakeArxiv(FakeServer):
     ``"503"`` or ``"429"`` (both with ``Retry-After: retry_after``), ``"empty"`` (a
     well-formed page or channel with no entries), ``"slow"`` (sleep ``slow_seconds``,
     then answer), ``"garbage"`` (an HTML page with status 200), ``"drip"`` (a byte every 0.2 s for
-    ``slow_seconds``), ``"short"`` (half of an API page's entries) and ``"reset"`` (drop the connection); ``"ok"`` answers normally, to aim a later fault at a later request.
+    ``slow_seconds``), ``"short"`` (half of an API page's entries) and ``"reset"`` (drop the connection);
+    ``"ok"`` answers normally, to aim a later fault at a later request.
 
     Hostile answers, for the hardening tests: ``"late_doctype"`` (the RSS with a long
     comment, then a DTD whose entities blow the first title up to :data:`BOMB_TITLE_CHARS`),
@@ -389,7 +393,9 @@ def _hostile(body: str, kind: str) -> str:
         )
         head, sep, rest = body.partition("?>\n")
         body = head + sep + dtd + rest
-        return re.sub(r"<item>\n      <title>[^<]*</title>", "<item>\n      <title>&c;&c;&c;1234567</title>", body, count=1)
+        return re.sub(
+            r"<item>\n      <title>[^<]*</title>", "<item>\n      <title>&c;&c;&c;1234567</title>", body, count=1
+        )
     if kind == "bad_ids":
         match = re.search(r"oai:arXiv.org:(\S+?)v\d+</guid>", body)
         if match:  # the first item's id, in its link, description and guid, in one pass

@@ -50,7 +50,9 @@ class FakeOpenAI(ScriptedModel):
         kind = "full" if "title_translated" in json.dumps(schema) else "brief"
         language = prompt_language(prompt)
         mode = self.next_mode()
-        self.requests.append(RecordedChat(body.get("model", ""), prompt, body, dict(request.headers), kind, language, mode))
+        self.requests.append(
+            RecordedChat(body.get("model", ""), prompt, body, dict(request.headers), kind, language, mode)
+        )
         tokens_in = len(prompt) // 4
         if mode == "429":
             return web.json_response(

@@ -35,10 +35,11 @@ from discord import app_commands
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
+from bot.adapters.base import AdapterBase
 from bot.adapters.discord.render import OutMessage, escape, fit, render
 from bot.config import ConfigError, Settings
 from bot.i18n import t
-from bot.models import ChatRef
+from bot.models import ChatKind, ChatRef
 from bot.ports import ChatUnavailable, Command, CommandSpec, Host, OnSent, Param, PlatformLimits
 from bot.replies import Reply
 
@@ -119,17 +120,15 @@ class _Client(discord.Client):
         log.info("discord ready", extra={"guilds": len(self.guilds)})  # deliberately no command sync here
 
 
-class DiscordAdapter:
+class DiscordAdapter(AdapterBase):
     name = "discord"
     limits = PlatformLimits(max_text=2000)
 
     def __init__(self, settings: Settings, *, ready_timeout: float = 30.0) -> None:
-        self.settings = settings
+        super().__init__(settings)
         self.ready_timeout = ready_timeout
-        self.host: Host | None = None
         self.client: _Client | None = None
         self._gateway_task: asyncio.Task[None] | None = None
-        self._handlers: set[asyncio.Task[Any]] = set()
         self._dm_channels: dict[str, int] = {}
 
     # --- lifecycle ---------------------------------------------------------------------
@@ -160,11 +159,7 @@ class DiscordAdapter:
 
     async def stop(self) -> None:
         """Let running commands finish briefly, then close the gateway and the HTTP session."""
-        if self._handlers:
-            _, pending = await asyncio.wait(set(self._handlers), timeout=5)
-            for task in pending:
-                task.cancel()
-            await asyncio.gather(*pending, return_exceptions=True)
+        await self.finish_running()
         if self.client is not None and not self.client.is_closed():
             await self.client.close()
         if self._gateway_task is not None:
@@ -223,12 +218,12 @@ class DiscordAdapter:
     async def sync(self) -> int:
         """Overwrite the application's global commands with ours and remember their hash."""
         synced = await self._require_client().tree.sync()
-        await self._require_host().set_meta(META_KEY, await self.commands_hash())
+        await self.host_or_fail.set_meta(META_KEY, await self.commands_hash())
         log.info("discord commands synced", extra={"count": len(synced)})
         return len(synced)
 
     async def _sync_if_changed(self) -> None:
-        if await self._require_host().get_meta(META_KEY) == await self.commands_hash():
+        if await self.host_or_fail.get_meta(META_KEY) == await self.commands_hash():
             log.info("discord commands unchanged; not syncing")
             return
         await self.sync()
@@ -239,7 +234,7 @@ class DiscordAdapter:
         channel = interaction.channel
         if isinstance(channel, discord.Thread):
             return ChatRef("discord", str(channel.parent_id), "group", str(channel.id))
-        kind = "private" if interaction.guild_id is None else "group"
+        kind: ChatKind = "private" if interaction.guild_id is None else "group"
         return ChatRef("discord", str(interaction.channel_id or ""), kind)
 
     def command_for(self, interaction: Interaction, spec: CommandSpec, values: Values) -> Command:
@@ -262,17 +257,10 @@ class DiscordAdapter:
         )
 
     async def handle(self, interaction: Interaction, spec: CommandSpec, values: Values) -> None:
-        task = asyncio.current_task()
-        if task is not None:
-            self._handlers.add(task)
-        try:
-            await self._handle(interaction, spec, values)
-        finally:
-            if task is not None:
-                self._handlers.discard(task)
+        await self.track(self._handle(interaction, spec, values))
 
     async def _handle(self, interaction: Interaction, spec: CommandSpec, values: Values) -> None:
-        host = self._require_host()
+        host = self.host_or_fail
         cmd = self.command_for(interaction, spec, values)
         if spec.slow:
             await interaction.response.defer(thinking=True)
@@ -303,30 +291,26 @@ class DiscordAdapter:
     async def on_command_error(self, interaction: Interaction, error: app_commands.AppCommandError) -> None:
         """Every failure becomes one friendly ephemeral line; details go to the log only."""
         name = interaction.command.name if interaction.command else "?"
-        language = self.settings.language
-        try:
-            language = await self._require_host().language(self.chat_for(interaction))
-        except Exception:
-            pass
+        chat = self.chat_for(interaction)
         if isinstance(error, NotChannelManager):
-            text = t(language, "admins_only", name=name)
+            text = await self.error_text(chat, "admins_only", name=name)
         elif isinstance(error, app_commands.NoPrivateMessage):
-            text = t(language, "group_only", name=name)
+            text = await self.error_text(chat, "group_only", name=name)
         elif isinstance(error, app_commands.CommandNotFound):
             log.warning("unknown slash command; run `paperbot discord-sync`", extra={"command": error.name})
-            text = t(language, "unknown_command", name=error.name[:40])
+            text = await self.error_text(chat, "unknown_command", name=error.name[:40])
         else:
             original = getattr(error, "original", error)
             log.error("discord command failed", extra={"command": name},
                       exc_info=(type(original), original, original.__traceback__))
-            text = t(language, "internal_error")
+            text = await self.error_text(chat)
         try:
             await self.respond(interaction, [OutMessage(content=escape(text), ephemeral=True)])
         except Exception:
             log.warning("could not tell the user about a failed command", exc_info=True)
 
     async def complete_topic(self, interaction: Interaction, current: str) -> list[app_commands.Choice[str]]:
-        names = await self._require_host().topic_names(self.chat_for(interaction))
+        names = await self.host_or_fail.topic_names(self.chat_for(interaction))
         needle = current.strip().lower()
         matches = [n for n in names if needle in n.lower()]
         matches.sort(key=lambda n: (not n.lower().startswith(needle), n))
@@ -383,11 +367,6 @@ class DiscordAdapter:
             raise RuntimeError("the Discord adapter is not started")
         return self.client
 
-    def _require_host(self) -> Host:
-        if self.host is None:
-            raise RuntimeError("the Discord adapter is not started")
-        return self.host
-
 
 # --- wiring discord.py -----------------------------------------------------------------
 
@@ -408,7 +387,7 @@ async def point_gateway_at(client: discord.Client, api_url: str) -> None:
 
 def build_commands(tree: app_commands.CommandTree[Any], adapter: DiscordAdapter) -> None:
     """One slash command per declared command, options and permissions included."""
-    for spec in adapter._require_host().specs():
+    for spec in adapter.host_or_fail.specs():
         tree.add_command(_slash_command(spec, adapter))
 
 
@@ -433,7 +412,7 @@ def _slash_command(spec: CommandSpec, adapter: DiscordAdapter) -> app_commands.C
     for param in spec.params:
         py, option = names[param.name]
         kind: Any = {"int": int, "switch": bool}.get(param.kind, str)  # Discord checks these types itself
-        annotation: Any = kind if param.required else Optional[kind]  # noqa: UP007 - discord.py reads typing.Optional
+        annotation: Any = kind if param.required else Optional[kind]  # noqa: UP007, UP045 - discord.py reads typing.Optional
         default = inspect.Parameter.empty if param.required else None
         parameters.append(inspect.Parameter(py, inspect.Parameter.KEYWORD_ONLY, annotation=annotation, default=default))
         describe[py] = fit(t("en", param.help), 100, escaped=False) or "…"

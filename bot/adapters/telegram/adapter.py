@@ -27,7 +27,6 @@ import re
 import secrets
 import time
 import traceback
-from collections.abc import Awaitable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -46,6 +45,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.adapters.base import AdapterBase
 from bot.adapters.telegram.lifecycle import bot_api_root, initialize, stop_updater
 from bot.adapters.telegram.send import TelegramSender, api_chat_id
 from bot.commands import parse_line, tokenize
@@ -62,7 +62,6 @@ ANONYMOUS_ADMIN_ID = 1087968824  # @GroupAnonymousBot: the sender of anonymous a
 ADMIN_STATUSES = {ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER}
 GONE_STATUSES = {ChatMemberStatus.LEFT, ChatMemberStatus.BANNED}
 COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")  # what Telegram accepts in a command list
-STOP_GRACE_SECONDS = 5.0
 BUTTON_COOLDOWN_SECONDS = 30.0
 TYPING_EVERY_SECONDS = 4.5
 START_FIRST = {
@@ -71,19 +70,17 @@ START_FIRST = {
 }
 
 
-class TelegramAdapter:
+class TelegramAdapter(AdapterBase):
     name = "telegram"
     limits = PlatformLimits(max_text=4096, max_caption=1024, per_chat_per_minute=20, global_per_second=30)
 
     def __init__(self, settings: Settings, *, private_interval: float = 1.0) -> None:
         if settings.telegram_bot_token is None or not settings.telegram_bot_token.get_secret_value():
             raise ConfigError("configuration error: TELEGRAM_BOT_TOKEN: not set")
-        self.settings = settings
+        super().__init__(settings)
         self._token = settings.telegram_bot_token.get_secret_value()
-        self._host: Host | None = None
         self._app: Application[Any, Any, Any, Any, Any, Any] | None = None
         self._sender = TelegramSender(lambda: self._bot, self._migrate, private_interval)
-        self._inflight: set[asyncio.Task[Any]] = set()
         self._pressed: dict[tuple[int, str], float] = {}
         logging.getLogger("httpx").setLevel(logging.WARNING)
         logging.getLogger("httpcore").setLevel(logging.WARNING)
@@ -91,7 +88,7 @@ class TelegramAdapter:
     # ----------------------------------------------------------------- lifecycle
 
     async def start(self, host: Host) -> None:
-        self._host = host
+        self.host = host
         api = bot_api_root(self.settings.telegram_api_url)
         # aiolimiter is a leaky bucket: it admits a burst of max_rate, then max_rate per period, so up
         # to twice max_rate in one period. The defaults (30/s, 20/min) therefore allow 60 and 40, which
@@ -140,12 +137,7 @@ class TelegramAdapter:
         try:
             if app.updater is not None and app.updater.running:
                 await stop_updater(app)
-            pending = {task for task in self._inflight if task is not asyncio.current_task()}
-            if pending:
-                _, late = await asyncio.wait(pending, timeout=STOP_GRACE_SECONDS)
-                for task in late:
-                    task.cancel()
-                await asyncio.gather(*late, return_exceptions=True)
+            await self.finish_running()
             if app.running:
                 await app.stop()
             await app.shutdown()
@@ -177,7 +169,7 @@ class TelegramAdapter:
 
     async def _migrate(self, old_id: str, new_id: str) -> None:
         if old_id != new_id:
-            await self._host_or_fail.chat_migrated(ChatRef(self.name, old_id, "group"), new_id)
+            await self.host_or_fail.chat_migrated(ChatRef(self.name, old_id, "group"), new_id)
 
     # ------------------------------------------------------------------- inbound
 
@@ -192,13 +184,13 @@ class TelegramAdapter:
         if target and target.lower() != (self._bot.username or "").lower():
             return  # meant for another bot
         rest = message.text[entity.length :].strip()
-        host = self._host_or_fail
+        host = self.host_or_fail
         spec = host.spec(name)
         if spec is None and name == "start":  # what a Telegram client sends when a user presses Start
             name, rest, spec = "help", "", host.spec("help")
         if spec is None and message.chat.type != ChatType.PRIVATE and not target:
             return  # an unknown "/word" in a group is probably for someone else: stay quiet
-        await self._track(self._run(message.chat, message, message.from_user, name, rest, spec))
+        await self.track(self._run(message.chat, message, message.from_user, name, rest, spec))
 
     async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A button carries a command line: run it as if the pressing user had typed it."""
@@ -216,7 +208,7 @@ class TelegramAdapter:
         self._pressed = {k: v for k, v in self._pressed.items() if now - v < BUTTON_COOLDOWN_SECONDS}
         self._pressed[key] = now
         name, rest = parsed
-        host = self._host_or_fail
+        host = self.host_or_fail
         if chat.type == ChatType.CHANNEL:
             # Anyone reading a channel can press; answer in private instead of posting into the channel.
             try:
@@ -228,16 +220,16 @@ class TelegramAdapter:
             await _answer(query)
             dm = Chat(query.from_user.id, ChatType.PRIVATE)
             with contextlib.suppress(ChatUnavailable):
-                await self._track(self._run(dm, None, query.from_user, name, rest, host.spec(name)))
+                await self.track(self._run(dm, None, query.from_user, name, rest, host.spec(name)))
             return
         await _answer(query)
         message = query.message if isinstance(query.message, Message) else None
-        await self._track(self._run(chat, message, query.from_user, name, rest, host.spec(name),
+        await self.track(self._run(chat, message, query.from_user, name, rest, host.spec(name),
                                     reply=False))
 
     async def _run(self, chat: Chat, message: Message | None, user: Any, name: str, rest: str,
                    spec: CommandSpec | None, reply: bool = True) -> None:
-        host = self._host_or_fail
+        host = self.host_or_fail
         ref = _chat_ref(chat, message)
         sender = message.sender_chat if message is not None else None
         real_user = user is not None and user.id != ANONYMOUS_ADMIN_ID and sender is None
@@ -320,10 +312,10 @@ class TelegramAdapter:
         old, new = change.old_chat_member, change.new_chat_member
         if not _can_post(new, chat):
             reason = _gone_reason(chat, new.status)
-            count = await self._host_or_fail.chat_gone(ref, reason)
+            count = await self.host_or_fail.chat_gone(ref, reason)
             log.info("telegram chat paused", extra={"chat": ref.key, "reason": reason, "subscriptions": count})
         elif not _can_post(old, chat):
-            count = await self._host_or_fail.chat_back(ref, chat.title)
+            count = await self.host_or_fail.chat_back(ref, chat.title)
             log.info("telegram chat resumed", extra={"chat": ref.key, "subscriptions": count})
 
     async def _on_migrate(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -348,21 +340,9 @@ class TelegramAdapter:
             return  # a reader's button press; the channel itself did nothing wrong
         ref = _chat_ref(update.effective_chat, update.effective_message)
         try:
-            language = await self._host_or_fail.language(ref)
-            await self._sender.send(ref, Error(t(language, "internal_error")))
+            await self._sender.send(ref, Error(await self.error_text(ref)))
         except Exception:  # the chat may be the problem; nothing more to do
             log.warning("could not report an error to telegram chat", extra={"chat": ref.key})
-
-    async def _track(self, work: Awaitable[None]) -> None:
-        """Remember running commands so stop() can let them finish or cancel them."""
-        task = asyncio.current_task()
-        if task is not None:
-            self._inflight.add(task)
-        try:
-            await work
-        finally:
-            if task is not None:
-                self._inflight.discard(task)
 
     @property
     def _bot(self) -> Bot:
@@ -370,11 +350,6 @@ class TelegramAdapter:
             raise RuntimeError("the Telegram adapter is not running")
         return self._app.bot
 
-    @property
-    def _host_or_fail(self) -> Host:
-        if self._host is None:
-            raise RuntimeError("the Telegram adapter was not started")
-        return self._host
 
 
 def _chat_ref(chat: Chat, message: Message | None) -> ChatRef:

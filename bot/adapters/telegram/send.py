@@ -54,7 +54,8 @@ class Part(Protocol):
 
 # BadRequest descriptions that mean "this chat is gone for us", not "this message is wrong".
 # "not enough rights to send photos" only means no figures there, so the text markers are specific.
-UNREACHABLE = ("chat not found", "peer_id_invalid", "not enough rights to send text", "have no rights to send a message",
+UNREACHABLE = ("chat not found", "peer_id_invalid", "not enough rights to send text",
+               "have no rights to send a message",
                "not enough rights to send messages", "chat_write_forbidden", "need administrator rights",
                "bot is not a member", "user is deactivated")
 EXTRA_RETRIES = 5  # RetryAfter still escaping AIORateLimiter's own 5 retries
