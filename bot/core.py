@@ -54,7 +54,7 @@ class Core:
         self.adapters: dict[str, Adapter] = {}  # filled by the runner; delivery sends through them
         changes = ScheduleChanges()
 
-        self.topics = TopicRegistry(store.topics)
+        self.topics = TopicRegistry(store.custom_topics)
         matches = TopicMatches()
         self.personal = PersonalMatcher(self.topics, store.filters, matches)
         self.listings = Listings(source, store.papers, store.subscriptions, self.topics, self.personal.categories,

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import date
 
+from bot.i18n import t
 from bot.models import DayPapers, Paper, Topic
 from bot.store.filters import FilterStore
 from bot.topics.matcher import FilterIndex, UserFilters
@@ -24,7 +25,7 @@ PERSONAL_TOPIC = "mine"
 
 def personal_topic(language: str, categories: set[str]) -> Topic:
     """A stand-in topic for headers and the "/digest mine all" hint; never matched itself."""
-    title = "我的速递 · My digest" if language == "zh" else "My digest"
+    title = t(language, "my_digest_title")
     return Topic(name=PERSONAL_TOPIC, title=title, categories=tuple(sorted(categories)), expression="")
 
 

@@ -93,14 +93,6 @@ class CommandSpec:
         return " ".join(parts)
 
 
-@dataclass(frozen=True)
-class PlatformLimits:
-    max_text: int  # characters per message
-    max_caption: int = 1024
-    per_chat_per_minute: int | None = None
-    global_per_second: float | None = None
-
-
 class ChatUnavailable(Exception):
     """The chat can no longer be reached (blocked, kicked, deleted, no permission).
 
@@ -136,7 +128,6 @@ class Host(Protocol):
 
 class Adapter(Protocol):
     name: str
-    limits: PlatformLimits
 
     async def start(self, host: Host) -> None:
         """Connect and begin dispatching inbound commands; returns once running."""

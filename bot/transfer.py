@@ -121,7 +121,7 @@ async def export_all(store: Store) -> dict[str, Any]:
                                weekdays=format_weekdays(s.weekdays))
             for s in await store.subscriptions.all()]
     topics = [TopicRecord(name=t.name, owner=t.owner, title=t.title, categories=list(t.categories),
-                          expression=t.expression) for t in await store.topics.all()]
+                          expression=t.expression) for t in await store.custom_topics.all()]
     filters = [FilterRecord(platform=p, user_id=u, kind=f.kind, value=f.value)
                for (p, u), items in (await store.filters.all()).items() for f in items]
     digests = [UserDigestRecord(platform=d.platform, user_id=d.user_id, dm_chat_id=d.dm_chat_id, enabled=d.enabled,
@@ -140,7 +140,7 @@ async def import_all(store: Store, data: Any) -> dict[str, int]:
         await store.chats.update(chat, language=c.language, timezone=c.timezone, max_papers=c.max_papers,
                                  figures=int(c.figures))
     for t in doc.topics:
-        await store.topics.save(Topic(t.name, t.title, tuple(t.categories), t.expression, owner=t.owner))
+        await store.custom_topics.save(Topic(t.name, t.title, tuple(t.categories), t.expression, owner=t.owner))
     kinds = {(c.platform, c.chat_id): c.kind for c in doc.chats}
     for s in doc.subscriptions:
         hh, mm = s.at_time.split(":")

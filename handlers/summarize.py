@@ -24,7 +24,7 @@ class SummarizeHandlers:
         try:
             ref = parse_arxiv_ref(paper)
         except ArxivIdError as exc:
-            raise UsageError(str(exc)) from None
+            raise UsageError(t(language, exc.key, **exc.values)) from None
         found = await self._catalog.get_or_fetch(ref)  # one arXiv request however many ask at once
         if found is None:
             return Error(t(language, "no_such_paper", id=ref.id))

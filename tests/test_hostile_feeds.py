@@ -164,7 +164,7 @@ async def test_unknown_category_costs_only_its_own_subscribers(arxiv: FakeArxiv,
         dm = ChatRef("console", "dm", "private")
         await core.store.subscriptions.upsert(group, "virtual-humans", time(8, 0), "UTC")
         # An old row, from before /topic add checked the taxonomy: it would be refused today.
-        await core.store.topics.save(Topic("poison", "poison", ("zzzz.qq",), "avatar", owner=dm.key))
+        await core.store.custom_topics.save(Topic("poison", "poison", ("zzzz.qq",), "avatar", owner=dm.key))
         await core.store.subscriptions.upsert(dm, "poison", time(8, 0), "UTC")
         scheduler = scheduler_at(core, NOW)  # after 08:00 UTC: both runs are caught up
         await scheduler.rebuild()
@@ -189,13 +189,13 @@ async def test_topic_with_an_unknown_category_is_refused_with_suggestions(bot: C
     said = await bot.say("/topic add poison zzzz.qq avatar", chat=ChatRef("console", "dm", "private"))
     assert "zzzz.qq" in said.text and "category_taxonomy" in said.text
     assert "Did you mean" in said.text
-    assert await bot.core.store.topics.all() == []
+    assert await bot.core.store.custom_topics.all() == []
 
 
 async def test_near_miss_category_suggests_the_real_one(bot: ConsoleBot) -> None:
     said = await bot.say("/topic add x cs.cv avatar")
     assert "Did you mean cs.CV?" in said.text
-    assert await bot.core.store.topics.all() == []
+    assert await bot.core.store.custom_topics.all() == []
     said = await bot.say("/topic add x cs.CV,physics.optic avatar")
     assert "physics.optics" in said.text
 

@@ -202,7 +202,7 @@ async def test_subscriptions_are_capped_per_chat(bot: ConsoleBot) -> None:
 async def test_topics_with_2000_topics_is_a_bounded_number_of_messages(bot: ConsoleBot) -> None:
     # Written past the cap on purpose: a database from before the caps may hold this many.
     for i in range(2000):
-        await bot.core.store.topics.save(Topic(name=f"topic-{i:04d}", title=f"Topic {i}", categories=("cs.CL",),
+        await bot.core.store.custom_topics.save(Topic(name=f"topic-{i:04d}", title=f"Topic {i}", categories=("cs.CL",),
                                                expression="llm OR \"language model\"", owner="console:me"))
     chat = ChatRef("console", "me", "private")
     adapter = RecordingAdapter()  # a text platform of 700-character messages: 260 messages before paging

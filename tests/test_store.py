@@ -102,10 +102,10 @@ async def test_migrated_group_keeps_its_own_topics(tmp_path: Path) -> None:
     from bot.models import Topic
 
     async with await Store.open(tmp_path / "t.db") as store:
-        await store.topics.save(Topic("heads", "heads", ("cs.CV",), "avatar", owner="telegram:-100"))
+        await store.custom_topics.save(Topic("heads", "heads", ("cs.CV",), "avatar", owner="telegram:-100"))
         await store.subscriptions.upsert(CHAT, "heads", time(8), "UTC")
         await store.chats.migrate("telegram", "-100", "-100200")
-        assert [t.owner for t in await store.topics.all()] == ["telegram:-100200"]
+        assert [t.owner for t in await store.custom_topics.all()] == ["telegram:-100200"]
 
 
 async def test_import_refuses_empty_weekdays_and_bad_topic_names(tmp_path: Path) -> None:

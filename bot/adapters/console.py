@@ -13,7 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.text import Text
 
 from bot.models import ChatRef
-from bot.ports import Host, OnSent, PlatformLimits
+from bot.ports import Host, OnSent
 from bot.render.document import Block, Line
 from bot.render.plain import document
 from bot.replies import Reply
@@ -91,7 +91,6 @@ def rich_block(block: Block) -> Text:
 
 class ConsoleAdapter:
     name = "console"
-    limits = PlatformLimits(max_text=1_000_000)
 
     def __init__(self, console: Console | None = None, read_line: Callable[[], str] | None = None) -> None:
         self.console = console or Console(highlight=False, soft_wrap=False)

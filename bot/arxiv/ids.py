@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from bot.i18n import t
+
 __all__ = ["ArxivIdError", "ArxivRef", "MAX_INPUT_LENGTH", "is_arxiv_id", "parse_arxiv_ref"]
 
 #: Longest input worth looking at; a real link with a query string fits easily.
@@ -38,11 +40,13 @@ _OLD_ID = re.compile(
 _PREFIX = re.compile(r"arxiv:\s?", re.IGNORECASE)
 _URL_PATH = re.compile(r"/(?P<kind>abs|pdf|html)/(?P<ref>[^?#]+?)(?P<pdf>\.pdf)?/?")
 
-_EXAMPLE = "Send an arXiv id like 2407.03204 or a link like https://arxiv.org/abs/2407.03204."
-
-
 class ArxivIdError(ValueError):
-    """Input is not an arXiv reference; ``str(exc)`` is one friendly line for the chat."""
+    """Input is not an arXiv reference; ``key`` and ``values`` name the friendly line in :mod:`bot.i18n`."""
+
+    def __init__(self, key: str, **values: object) -> None:
+        super().__init__(t("en", key, **values))
+        self.key = key
+        self.values = values
 
 
 @dataclass(frozen=True)
@@ -63,12 +67,12 @@ class ArxivRef:
 def parse_arxiv_ref(text: str) -> ArxivRef:
     """Parse a bare id (optionally ``arXiv:``-prefixed) or an arxiv.org abs/pdf/html link."""
     if not isinstance(text, str):
-        raise ArxivIdError(f"That is not an arXiv reference. {_EXAMPLE}")
+        raise ArxivIdError("id_not_a_reference")
     if len(text) > MAX_INPUT_LENGTH:
-        raise ArxivIdError(f"That is far too long to be an arXiv reference. {_EXAMPLE}")
+        raise ArxivIdError("id_too_long")
     text = text.strip()
     if not text:
-        raise ArxivIdError(f"Which paper? {_EXAMPLE}")
+        raise ArxivIdError("id_which_paper")
     if "://" in text or text.lower().startswith(tuple(f"{h}/" for h in _HOSTS)):
         return _parse_url(text)
     prefix = _PREFIX.match(text)
@@ -95,7 +99,7 @@ def is_arxiv_id(text: str) -> bool:
 def _parse_url(text: str) -> ArxivRef:
     if "://" not in text:
         text = "https://" + text
-    bad_link = ArxivIdError(f"Only links to arxiv.org papers are accepted. {_EXAMPLE}")
+    bad_link = ArxivIdError("id_foreign_link")
     if any(ch.isspace() or ch in "\\<>\"'" for ch in text):
         raise bad_link
     try:
@@ -108,9 +112,9 @@ def _parse_url(text: str) -> ArxivRef:
         raise bad_link
     match = _URL_PATH.fullmatch(parts.path)
     if match is None:
-        raise ArxivIdError(f"That arxiv.org link does not point at a paper. {_EXAMPLE}")
+        raise ArxivIdError("id_link_not_a_paper")
     if match.group("pdf") and match.group("kind") != "pdf":
-        raise ArxivIdError(f"That arxiv.org link does not point at a paper. {_EXAMPLE}")
+        raise ArxivIdError("id_link_not_a_paper")
     return _parse_id(match.group("ref"))
 
 
@@ -122,31 +126,28 @@ def _parse_id(text: str) -> ArxivRef:
         _check_month(paper_id, yymm)
         # 4-digit numbers ran from 0704 to 1412, 5-digit ones from 1501 on.
         if (len(num) == 4) != (int(yymm) <= 1412) or int(yymm) < 704:
-            raise ArxivIdError(f"{paper_id} is not a valid arXiv id: the number has the wrong length. {_EXAMPLE}")
+            raise ArxivIdError("id_wrong_length", id=paper_id)
         return ArxivRef(paper_id, _version(new.group("ver")))
     old = _OLD_ID.fullmatch(text)
     if old:
         archive = old.group("archive").lower()
         if archive not in _OLD_ARCHIVES:
-            raise ArxivIdError(f"{archive} is not an arXiv archive. {_EXAMPLE}")
+            raise ArxivIdError("id_unknown_archive", archive=archive)
         yymm = old.group("yymm")
         # The subject class ("math.GT/...") is not part of the identifier itself.
         paper_id = f"{archive}/{yymm}{old.group('num')}"
         _check_month(paper_id, yymm)
         year = int(yymm[:2])
         if not (year >= 91 or year <= 7):
-            raise ArxivIdError(f"{paper_id} is not a valid arXiv id: old-style ids are from 1991 to 2007. {_EXAMPLE}")
+            raise ArxivIdError("id_old_style_years", id=paper_id)
         return ArxivRef(paper_id, _version(old.group("ver")))
-    raise ArxivIdError(f"That does not look like an arXiv id. {_EXAMPLE}")
+    raise ArxivIdError("id_not_an_id")
 
 
 def _check_month(paper_id: str, yymm: str) -> None:
     # Safe to echo: the patterns only let ASCII letters, digits, "-", "." and "/" through.
     if not 1 <= int(yymm[2:]) <= 12:
-        raise ArxivIdError(
-            f"{paper_id} is not a valid arXiv id: it should start with year and month (YYMM), "
-            f"and there is no month {yymm[2:]}."
-        )
+        raise ArxivIdError("id_no_such_month", id=paper_id, month=yymm[2:])
 
 
 def _version(raw: str | None) -> int | None:
@@ -154,5 +155,5 @@ def _version(raw: str | None) -> int | None:
         return None
     version = int(raw)
     if version < 1:
-        raise ArxivIdError("arXiv versions start at v1.")
+        raise ArxivIdError("id_version_zero")
     return version

@@ -22,7 +22,7 @@ class Store:
         self.chats = ChatStore(db)
         self.subscriptions = SubscriptionStore(db)
         self.deliveries = DeliveryStore(db)
-        self.topics = TopicStore(db)
+        self.custom_topics = TopicStore(db)
         self.filters = FilterStore(db)
         self.summaries = SummaryStore(db)
         self.quotas = QuotaStore(db)

@@ -10,20 +10,12 @@ from __future__ import annotations
 import re
 from typing import Literal
 
+from bot.i18n import t
 from bot.models import Paper
 from bot.summary_schema import BriefSummary
 
 FallbackReason = Literal["no_model", "rejected", "budget", "timeout", "rate_limited", "blocked", "unavailable"]
 
-_REASONS: dict[FallbackReason, tuple[str, str]] = {
-    "no_model": ("no model configured", "未配置模型"),
-    "rejected": ("model output rejected", "模型输出未通过检查"),
-    "budget": ("daily model budget used up", "今日模型调用额度已用完"),
-    "timeout": ("model timed out", "模型超时"),
-    "rate_limited": ("model rate-limited", "模型限流"),
-    "blocked": ("blocked by the model's safety filter", "被模型安全策略拦截"),
-    "unavailable": ("model unavailable", "模型暂不可用"),
-}
 
 ONE_LINE_MAX = 200
 _STOP = frozenset(
@@ -50,10 +42,7 @@ _CONNECTIVE = re.compile(r"^(?:To this end|In this (?:paper|work|study)|Here|The
 
 def label(reason: FallbackReason, language: str) -> str:
     """The label shown above an extractive summary; the English one is a fixed, greppable phrase."""
-    en, zh = _REASONS[reason]
-    if language == "zh":
-        return f"抽取式摘要（{zh}）：以下为英文摘要原句，未经翻译"
-    return f"extractive summary ({en})"
+    return t(language, "extractive_label", reason=t(language, f"fallback_{reason}"))
 
 
 def extract(paper: Paper, max_takeaways: int = 5) -> BriefSummary:

@@ -67,10 +67,6 @@ log = logging.getLogger(__name__)
 
 ATTACH_MAX_PAGES = 40  # beyond this the PDF costs more tokens than the text excerpt
 _UNSET = object()
-_NOTE = {
-    "en": "PDF unavailable, summarized from the abstract",
-    "zh": "无法获取 PDF，以下内容根据摘要生成",
-}
 _NEGATIVE_TTL: dict[FallbackReason, timedelta] = {"rejected": timedelta(hours=6), "blocked": timedelta(hours=6)}
 _TRANSIENT_BRIEF_TTL = 300.0
 _RETRY_PDF_AFTER = timedelta(days=1)  # an abstract-only full summary is redone once the PDF may be back
@@ -122,7 +118,7 @@ class Summarizer:
     def label_for(self, language: str) -> str:
         if self._backend is None:
             return extractive_label("no_model", language)
-        return f"由 {self.model} 生成" if language == "zh" else f"Summary by {self.model}"
+        return t(language, "summary_by", model=self.model)
 
     async def summarize(
         self, paper: Paper, kind: Kind, language: str, *, figures: bool = False
@@ -302,7 +298,7 @@ class Summarizer:
         if kind != "full" or source.kind != "abstract":
             return None
         if source.queued is None:
-            return _NOTE[language]
+            return t(language, "pdf_unavailable_note")
         if source.queued == 0:
             return t(language, "summary_pdf_downloading", id=paper.id)
         minutes = max(1, round(source.queued * self._settings.arxiv_delay_seconds / 60))
@@ -325,7 +321,7 @@ class Summarizer:
                     await self._flight(paper, "full", language)
                 else:  # the PDF will not come: this is the abstract-only summary, like any other
                     await self._summaries.put(self._key(paper, "full", language), result.content.model_dump_json(),
-                                              "abstract", _NOTE[language])
+                                              "abstract", t(language, "pdf_unavailable_note"))
             except BudgetExhausted:
                 pass
             except Exception:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.models import ChatRef
-from bot.ports import ChatUnavailable, OnSent, PlatformLimits
+from bot.ports import ChatUnavailable, OnSent
 from bot.render.plain import document, render_block
 from bot.render.split import pack
 from bot.replies import Reply
@@ -23,7 +23,7 @@ class Killed(BaseException):
 @dataclass
 class RecordingAdapter:
     name: str = "console"
-    limits: PlatformLimits = field(default_factory=lambda: PlatformLimits(max_text=700))
+    max_text: int = 700  # characters per message, like a small text platform
     sent: list[tuple[str, int, str]] = field(default_factory=list)  # (chat_id, index, text)
     unavailable: dict[str, str] = field(default_factory=dict)  # chat_id -> reason
     crash_after: int | None = None  # total messages before the "process" dies
@@ -39,7 +39,7 @@ class RecordingAdapter:
         self.attempts.append(chat.chat_id)
         if chat.chat_id in self.unavailable:
             raise ChatUnavailable(self.unavailable[chat.chat_id])
-        messages = pack(document(reply), render_block, self.limits.max_text)
+        messages = pack(document(reply), render_block, self.max_text)
         ids = []
         for index, message in enumerate(messages):
             if index < skip:

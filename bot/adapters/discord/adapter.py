@@ -40,7 +40,7 @@ from bot.adapters.discord.render import OutMessage, escape, fit, render
 from bot.config import ConfigError, Settings
 from bot.i18n import t
 from bot.models import ChatKind, ChatRef
-from bot.ports import ChatUnavailable, Command, CommandSpec, Host, OnSent, Param, PlatformLimits
+from bot.ports import ChatUnavailable, Command, CommandSpec, Host, OnSent, Param
 from bot.replies import Reply
 
 log = logging.getLogger(__name__)
@@ -122,7 +122,6 @@ class _Client(discord.Client):
 
 class DiscordAdapter(AdapterBase):
     name = "discord"
-    limits = PlatformLimits(max_text=2000)
 
     def __init__(self, settings: Settings, *, ready_timeout: float = 30.0) -> None:
         super().__init__(settings)

@@ -52,7 +52,7 @@ from bot.commands import parse_line, tokenize
 from bot.config import ConfigError, Settings
 from bot.i18n import t
 from bot.models import ChatKind, ChatRef
-from bot.ports import ChatUnavailable, Command, CommandSpec, Host, OnSent, PlatformLimits
+from bot.ports import ChatUnavailable, Command, CommandSpec, Host, OnSent
 from bot.replies import Error, Reply
 
 log = logging.getLogger(__name__)
@@ -72,7 +72,6 @@ START_FIRST = {
 
 class TelegramAdapter(AdapterBase):
     name = "telegram"
-    limits = PlatformLimits(max_text=4096, max_caption=1024, per_chat_per_minute=20, global_per_second=30)
 
     def __init__(self, settings: Settings, *, private_interval: float = 1.0) -> None:
         if settings.telegram_bot_token is None or not settings.telegram_bot_token.get_secret_value():
