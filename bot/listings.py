@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Iterable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from bot.arxiv.calendar import listing_day_for, rss_has, rss_ready_at, schedule_known, submission_window
 from bot.arxiv.feeds import RssDay
@@ -27,6 +27,9 @@ from bot.topics.registry import TopicRegistry
 from bot.topics.taxonomy import is_category
 
 log = logging.getLogger(__name__)
+
+LATE_FEED_GRACE = timedelta(hours=6)  # after the usual rebuild, before a stale feed means "no announcement"
+LATE_FEED_RETRY = timedelta(minutes=30)
 
 
 class ListingPending(Exception):
@@ -118,6 +121,10 @@ class Listings:
             return await self._source.enrich(expected, feed.papers)
         if feed.day > expected:
             return await self.past_days(categories, expected, 1)
+        if now < rss_ready_at(expected) + LATE_FEED_GRACE:
+            # arXiv rebuilds late now and then: a missing listing is a holiday only once the
+            # feed has had hours to show it. Until then nothing is stored, and runs retry.
+            raise ListingPending(expected, now + LATE_FEED_RETRY)
         log.info("no listing for the expected day", extra={"expected": str(expected), "feed_day": str(feed.day)})
         return DayPapers(day=expected, papers=[], no_announcement=True)
 

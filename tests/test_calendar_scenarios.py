@@ -285,3 +285,25 @@ async def test_digest_date_uses_arxivs_day_not_the_servers(_restore_tz: None, ar
     assert isinstance(reply, Digest) and reply.day == date(2026, 12, 1)
     assert [e.paper.id for e in reply.entries] == [pid for pid, _ in world.listings[date(2026, 12, 1)]]
     assert isinstance(later, Error) and "no arXiv listing" in later.text
+
+
+async def test_a_feed_rebuilt_late_delays_the_digest_instead_of_losing_the_day(arxiv: FakeArxiv,
+                                                                               tmp_path: Path) -> None:
+    # 07:00 UTC, Friday 20 November 2026: the feed should show the 20th but still shows the 19th.
+    world = _weekdays(date(2026, 11, 16), date(2026, 11, 20))
+    start = datetime(2026, 11, 20, 6, 30, tzinfo=UTC)
+    core, adapter = await _world_core(world, arxiv, tmp_path, start)
+    try:
+        arxiv.announce(date(2026, 11, 19), [(pid, "new") for pid, _ in world.listings[date(2026, 11, 19)]])
+        scheduler = core.scheduler
+        assert isinstance(core.clock, ManualClock)
+        core.clock.set(datetime(2026, 11, 20, 7, 5, tzinfo=UTC))
+        assert (await scheduler.catch_up())["sub:2"] == "retry_scheduled"  # Berlin's 08:00 run
+        assert await core.store.papers.load_day(["cs.CV"], date(2026, 11, 20)) is None  # nothing stored
+        core.clock.set(datetime(2026, 11, 20, 9, 0, tzinfo=UTC))  # the feed is rebuilt at last
+        world.show_feed(arxiv, core.clock())
+        await scheduler.catch_up()
+    finally:
+        await core.close()
+    assert [(d, ids) for d, ids in received(adapter, "berlin")] == [
+        ("2026-11-20", [pid for pid, _ in world.listings[date(2026, 11, 20)]])]
