@@ -19,8 +19,9 @@ from bot.config import Settings
 from bot.digest import Audience, DigestBuilder, Person
 from bot.i18n import t
 from bot.links import code_links
-from bot.models import ChatRef, Topic
+from bot.models import ChatRef, Paper, Topic
 from bot.ports import Adapter, ChatUnavailable
+from bot.quotas import QuotaExceeded, Quotas
 from bot.replies import Digest, DigestEntry, Text
 from bot.services.chats import ChatLifecycle, Chats
 from bot.store.chats import Subscription, SubscriptionStore
@@ -61,7 +62,7 @@ class Target:
 class Delivery:
     def __init__(self, adapters: Mapping[str, Adapter], builder: DigestBuilder, topics: TopicRegistry,
                  chats: Chats, lifecycle: ChatLifecycle, stores: DeliveryStores, summarizer: Summarizer,
-                 settings: Settings) -> None:
+                 quotas: Quotas, settings: Settings) -> None:
         self._adapters = adapters
         self._builder = builder
         self._topics = topics
@@ -69,6 +70,7 @@ class Delivery:
         self._lifecycle = lifecycle
         self._stores = stores
         self._summarizer = summarizer
+        self._quotas = quotas
         self._settings = settings
         self._chat_locks: dict[str, asyncio.Lock] = {}
         self._target_locks: dict[str, asyncio.Lock] = {}
@@ -118,7 +120,7 @@ class Delivery:
             if plan is None:
                 matched = await self._builder.matched(audience, day_papers)
                 papers, more = matched[: target.limit], max(0, len(matched) - target.limit)
-                summaries = await self._summarizer.briefs(papers, target.language)
+                summaries = await self._summaries_within_quota(target, papers)
                 plan = await store.plan(target.key, day, target.chat.platform, target.chat.chat_id,
                                         [p.id for p in papers], [dump_brief(summaries[p.id]) for p in papers],
                                         target.language, more)
@@ -127,6 +129,15 @@ class Delivery:
                     await store.finish(plan.id, "empty", 0)
                     return "empty", day
             return await self.send_plan(plan, target, topic), day
+
+    async def _summaries_within_quota(self, target: Target, papers: list[Paper]) -> dict[str, SummaryResult]:
+        """Model summaries as far as the chat's daily quota goes; cached or extractive ones past it."""
+        async with self._quotas.chat_gate(target.chat, target.language) as gate:
+            try:
+                allowed = {p.id for p in await gate.afford(papers)}
+            except QuotaExceeded:
+                allowed = set()
+            return await self._summarizer.briefs(papers, target.language, with_model=lambda p: p.id in allowed)
 
     async def send_plan(self, plan: DigestPlan, target: Target, topic: Topic) -> Outcome:
         """Send (or resume sending) a recorded plan exactly as planned: same papers, same summaries."""

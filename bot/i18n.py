@@ -247,6 +247,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "fallback_no_model": {"en": "no model configured", "zh": "未配置模型"},
     "fallback_rejected": {"en": "model output rejected", "zh": "模型输出未通过检查"},
     "fallback_budget": {"en": "daily model budget used up", "zh": "今日模型调用额度已用完"},
+    "fallback_quota": {"en": "this chat's daily model quota used up", "zh": "本群今日模型额度已用完"},
     "fallback_timeout": {"en": "model timed out", "zh": "模型超时"},
     "fallback_rate_limited": {"en": "model rate-limited", "zh": "模型限流"},
     "fallback_blocked": {"en": "blocked by the model's safety filter", "zh": "被模型安全策略拦截"},

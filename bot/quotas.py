@@ -22,7 +22,7 @@ from datetime import datetime
 from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n import t
-from bot.models import Paper
+from bot.models import ChatRef, Paper
 from bot.ports import Command
 from bot.store.quotas import LimitReached, QuotaStore
 from bot.store.summaries import SummaryKey, SummaryStore, utc_day
@@ -48,6 +48,12 @@ class Quotas:
         self._settings = settings
         self._clock = clock
         self._model = model
+
+    def chat_gate(self, chat: ChatRef, language: str) -> QuotaGate:
+        """A scheduled digest's allowance: the chat's own quota, so no chat (a DM included) can
+        spend the shared budget on subscriptions alone."""
+        holders = ((f"chat:{chat.key}", self._settings.quota_chat_model_calls),)
+        return QuotaGate(self._usage, self._summaries, self._model(), holders, language, "brief", self._clock())
 
     def gate(self, cmd: Command, language: str, kind: Kind) -> QuotaGate:
         settings = self._settings

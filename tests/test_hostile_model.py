@@ -17,6 +17,7 @@ import pytest
 
 from bot.core import Core
 from bot.store import Store
+from bot.summarizer.hostile import hostile_problems
 from bot.summarizer.validate import validate
 from tests.conftest import NOW, ConsoleBot, make_settings
 from tests.fakes.arxiv import FakeArxiv
@@ -156,3 +157,15 @@ async def test_store_keeps_failures_per_key_and_forgets_them_when_due(store: Sto
     await store.summaries.put_failure(key, "rejected", timedelta(hours=6))
     assert await store.summaries.failure(key) == "rejected"
     assert await store.summaries.failure(key.with_kind("brief")) is None
+
+
+@pytest.mark.parametrize("text", ["free GPUs at freegpu.finance", "see evil.bot now", "пример.рф", "evil.xn--p1ai",
+                                  "1.1.1.1/path", "ping 10.0.0.1:8080", "run setup.py"])
+def test_names_under_any_real_top_level_domain_are_links(text: str) -> None:
+    assert hostile_problems(text), text
+
+
+@pytest.mark.parametrize("text", ["built on Node.js and three.js", "as Fig.3 shows", "e.g. this, i.e. that",
+                                  "Zhang et al. show", "GPT-4.5 and Qwen2.5-VL", "3.5x faster in the U.S. market"])
+def test_prose_with_dots_is_not_a_link(text: str) -> None:
+    assert hostile_problems(text) == [], text

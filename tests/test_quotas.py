@@ -18,8 +18,8 @@ import pytest
 from bot.adapters.telegram.render import render_messages
 from bot.core import Core
 from bot.models import ChatRef, Paper, Topic
-from bot.replies import Error
-from tests.conftest import NOW, ConsoleBot, core_with, today_listing
+from bot.replies import Error, Summary
+from tests.conftest import NOW, ConsoleBot, core_with, scheduler_at, today_listing
 from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.clock import ManualClock
 from tests.fakes.gemini import FakeGemini
@@ -242,3 +242,25 @@ async def test_subscriptions_list_is_paged(bot: ConsoleBot) -> None:
     assert last.text.count("• ") == 5 and "topic-44" in last.text and "Page 3 of 3" in last.text
     bad = await bot.say("/subscriptions x", chat=GROUP)
     assert isinstance(bad.reply, Error) and "1 to 3" in bad.text
+
+
+async def test_scheduled_digests_in_a_dm_spend_only_that_chats_quota(arxiv: FakeArxiv, gemini: FakeGemini,
+                                                                     tmp_path: Path) -> None:
+    # In a private chat everyone is "admin": a stranger can subscribe to a broad topic with 100
+    # papers a day. Scheduled runs are charged to the chat, so the shared budget survives.
+    core, adapter = await _gemini_core(arxiv, gemini, tmp_path, quota_chat_model_calls=5, llm_daily_budget=60)
+    try:
+        bot = ConsoleBot(core)
+        dm = ChatRef("console", "dm-mallory", "private")
+        await bot.say("/settings max 100", chat=dm, user="mallory", admin=True)
+        await bot.say("/subscribe llm 11:00 UTC", chat=dm, user="mallory", admin=True)
+        results = await scheduler_at(core, NOW).catch_up()
+        assert list(results.values()) == ["sent"]
+        print(f"model calls for a 100-paper DM digest with a chat quota of 5: {gemini.calls}")
+        assert gemini.calls <= 5
+        text = "\n".join(t for chat, _, t in adapter.sent if chat == "dm-mallory")
+        assert "Large Language Model Study" in text and "quota" in text  # every paper shown, past 5 labelled
+        summary = await bot.say(f"/summarize {llm_papers(LLM_PAPERS)[-1].id}", chat=GROUP, user="bob", admin=False)
+        assert isinstance(summary.reply, Summary)
+    finally:
+        await core.close()

@@ -14,7 +14,8 @@ from bot.i18n import t
 from bot.models import Paper
 from bot.summary_schema import BriefSummary
 
-FallbackReason = Literal["no_model", "rejected", "budget", "timeout", "rate_limited", "blocked", "unavailable"]
+FallbackReason = Literal["no_model", "rejected", "budget", "quota", "timeout", "rate_limited", "blocked",
+                         "unavailable"]
 
 
 ONE_LINE_MAX = 200

@@ -23,19 +23,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from importlib import resources
 
 __all__ = ["hostile_problems", "visible"]
 
-# Real top-level domains a model's prose could end a word with, plus the reserved ones
-# (RFC 2606) that only ever name a domain. Not IANA's full list: a bare word under a rare
-# TLD is not auto-linked by anything that matters here, and a path or "www." catches the rest.
-_TLDS = (
-    "com|net|org|edu|gov|mil|int|info|biz|name|pro|mobi|asia|io|ai|co|me|app|dev|xyz|top|site|online|club|shop"
-    "|store|tech|link|live|cc|tv|ly|gg|gl|to|sh|so|is|it|in|us|uk|de|fr|ru|cn|jp|kr|hk|tw|sg|au|ca|br|es|nl|eu"
-    "|ch|se|no|be|at|pl|cz|page|blog|news|cloud|win|vip|icu|cyou|buzz|fun|space|website|art|ml|tk|ga|cf|gq|pw"
-    "|ws|la|su|ua|ir|vn|id|my|th|ph|nz|za|mx|ar|cl|zip|mov|click|work|lol|ink|one|xxx|example|test|invalid"
-    "|localhost|local|onion"
-)
 _LABEL = r"[^\W_](?:[\w-]{0,61}[^\W_])?"
 _LINKS = re.compile(
     r"\b[a-z][a-z0-9+.-]{1,20}://\S*"  # https://…, tg://…, ftp://…
@@ -43,9 +34,16 @@ _LINKS = re.compile(
     r"|\bwww\d{0,3}\.\S+"  # www.evil.example
     r"|[\w.+-]+@" + _LABEL + r"(?:\." + _LABEL + r")*\.[a-z]{2,63}\b"  # e-mail addresses
     r"|\b(?:" + _LABEL + r"\.)+(?:[a-z]{2,63}|xn--[a-z0-9-]+)/\S*"  # evil.example/free-gpu
-    r"|\b(?:" + _LABEL + r"\.)+(?:" + _TLDS + r")\b(?![-\w])",  # evil.com, results.in
+    r"|\b\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5}|/\S*)",  # 1.1.1.1/path, 10.0.0.1:8080
     re.IGNORECASE,
 )
+# name.tld under any real top-level domain (evil.finance, пример.рф, evil.xn--p1ai): the TLD
+# decides, so "Node.js" or "Fig.3" pass while "setup.py" (Paraguay) does not, as in Telegram.
+_DOMAIN = re.compile(r"\b(?:" + _LABEL + r"\.)+(?P<tld>[^\W\d_]{2,63}|xn--[a-z0-9-]+)\b(?![-\w])", re.IGNORECASE)
+_TLD_LINES = resources.files("bot.summarizer").joinpath("tlds.txt").read_text("utf-8").splitlines()
+_TLDS = frozenset(
+    line.strip().lower() for line in _TLD_LINES if line.strip() and not line.startswith("#")
+) | {"example", "test", "invalid", "localhost", "local", "onion"}  # reserved names that only name domains
 _MENTIONS = re.compile(r"@(?:everyone|here)\b|(?<![\w.@])@[a-z_]\w{2,}", re.IGNORECASE)
 _COMMANDS = re.compile(r"(?<![\w/.:])/[a-z][a-z0-9_]{1,31}(?:@\w+)?(?![\w/.])", re.IGNORECASE)
 _MARKUP = re.compile(
@@ -66,7 +64,7 @@ def hostile_problems(text: str) -> list[str]:
     """Every link, mention, bot command or markup in ``text``, as problems a retry can act on."""
     seen = visible(text)
     problems: list[str] = []
-    if match := _LINKS.search(seen):
+    if match := (_LINKS.search(seen) or _domain(seen)):
         problems.append(f"contains a link or address (“{_quote(match.group(0))}”); write no links, "
                         "web or e-mail addresses: the bot adds the paper's links itself")
     if match := _MENTIONS.search(seen):
@@ -76,6 +74,14 @@ def hostile_problems(text: str) -> list[str]:
     if match := _MARKUP.search(seen):
         problems.append(f"contains markup (“{_quote(match.group(0))}”); write plain text only")
     return problems
+
+
+def _domain(text: str) -> re.Match[str] | None:
+    for match in _DOMAIN.finditer(text):
+        tld = match.group("tld").lower()
+        if tld in _TLDS or tld.startswith("xn--"):
+            return match
+    return None
 
 
 def _quote(span: str) -> str:

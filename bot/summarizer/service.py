@@ -133,9 +133,14 @@ class Summarizer:
         return result
 
     async def briefs(
-        self, papers: Sequence[Paper], language: str, progress: Callable[[int, int], None] | None = None
+        self, papers: Sequence[Paper], language: str, progress: Callable[[int, int], None] | None = None,
+        with_model: Callable[[Paper], bool] | None = None,
     ) -> dict[str, SummaryResult]:
-        """Brief summaries for a digest; never raises for one paper's trouble, falls back instead."""
+        """Brief summaries for a digest; never raises for one paper's trouble, falls back instead.
+
+        Papers ``with_model`` refuses (past a chat's quota) get a cached summary if there is
+        one, else the labelled extractive fallback: no model is asked for them.
+        """
         total, done = len(papers), 0
         gate = asyncio.Semaphore(max(4, 2 * self._settings.llm_concurrency))
 
@@ -143,7 +148,12 @@ class Summarizer:
             nonlocal done
             async with gate:
                 try:
-                    result = await self.summarize(paper, "brief", language)
+                    if with_model is None or with_model(paper) or self._backend is None:
+                        result = await self.summarize(paper, "brief", language)
+                    else:
+                        lang = "zh" if language.lower().startswith("zh") else "en"
+                        result = (await self._cached(paper, "brief", lang)
+                                  or self._extractive(paper, "brief", lang, "quota"))
                 except Exception:
                     log.exception("brief summary failed", extra={"paper": paper.versioned_id})
                     result = self._extractive(paper, "brief", language, "unavailable")
