@@ -182,7 +182,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "param_all": {"en": "all: every paper, a page at a time", "zh": "all：全部论文，分页显示"},
     "param_date": {"en": "a listing date YYYY-MM-DD", "zh": "列表日期 YYYY-MM-DD"},
     "param_paper": {"en": "arXiv id or URL, e.g. 2407.03204", "zh": "arXiv 编号或链接，如 2407.03204"},
-    "missing_param": {"en": "Missing {name}.", "zh": "缺少参数 {name}。"},
+    "missing_param": {"en": "Missing: {name}.", "zh": "缺少参数：{name}。"},
     "too_many_args": {"en": "Too many arguments.", "zh": "参数太多。"},
     "bad_time": {"en": "'{value}' is not a time; use 24-hour HH:MM such as 08:30.", "zh": "'{value}' 不是时间，请用 24 小时制 HH:MM，如 08:30。"},
     "bad_time_range": {"en": "'{value}' is not a valid time; hours go 00–23 and minutes 00–59.", "zh": "'{value}' 不是有效时间：小时 00–23，分钟 00–59。"},
@@ -266,6 +266,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "id_not_an_id": {"en": "That does not look like an arXiv id. Send an arXiv id like 2407.03204 or a link like https://arxiv.org/abs/2407.03204.", "zh": "这看起来不像 arXiv 编号。请发送 arXiv 编号（如 2407.03204）或链接（如 https://arxiv.org/abs/2407.03204）。"},
     "id_no_such_month": {"en": "{id} is not a valid arXiv id: it should start with year and month (YYMM), and there is no month {month}.", "zh": "{id} 不是有效的 arXiv 编号：应以年月（YYMM）开头，而没有 {month} 月。"},
     "id_version_zero": {"en": "arXiv versions start at v1.", "zh": "arXiv 版本号从 v1 开始。"},
+    "start_first": {"en": "Open a private chat with @{bot} and press Start, then press the button again.", "zh": "请先私聊 @{bot} 并点击「开始」，然后再点一次按钮。"},
 }
 
 

@@ -83,39 +83,45 @@ class ParamParser:
         self._topic_names = topic_names
 
     async def bind(self, spec: CommandSpec, cmd: Command, language: str) -> dict[str, Any]:
+        """Required parameters take words in order; each further word goes to the first optional
+        parameter, in any order, whose type accepts it; a ``rest`` parameter takes what is left."""
         if cmd.options is not None:
             return await self._bind_options(spec, cmd, language)
         words = list(cmd.args)
-        values: dict[str, Any] = {}
+        values: dict[str, Any] = {p.name: None for p in spec.params}
+        required = [p for p in spec.params if p.required and not p.rest]
+        optional = [p for p in spec.params if not p.required and not p.rest]
+        rest = next((p for p in spec.params if p.rest), None)
         used = 0
-        for index, param in enumerate(spec.params):
-            if param.rest:
-                parts = cmd.text.split(None, used)
-                text = parts[used].strip() if len(parts) > used else ""
-                if param.required and not text:
-                    raise UsageError(t(language, "missing_param", name=param.name))
-                values[param.name] = text or None
-                used = len(words)
-                break
-            if used >= len(words):
-                if param.required:
-                    raise UsageError(t(language, "missing_param", name=param.name))
-                values[param.name] = None
-                continue
-            try:
-                values[param.name] = await self.parse(param, words[used], cmd.chat, language)
+        while used < len(words):
+            word = words[used]
+            waiting = [p for p in required if values[p.name] is None]
+            if waiting:
+                values[waiting[0].name] = await self.parse(waiting[0], word, cmd.chat, language)
                 used += 1
-            except UsageError:
-                later = spec.params[index + 1:]
-                if param.required or not later:
-                    raise
-                values[param.name] = None  # an optional parameter of another type: let the next ones try
-        if used < len(words):
-            # A word nothing took: say why the first optional parameter refused it, if one did.
-            for param in spec.params:
-                if not param.rest and values.get(param.name) is None:
-                    await self.parse(param, words[used], cmd.chat, language)
-            raise UsageError(t(language, "too_many_args"))
+                continue
+            refusal: UsageError | None = None
+            bound = False
+            for param in (p for p in optional if values[p.name] is None):
+                if param.kind == "word" and refusal is not None:
+                    break  # a free word waits its turn: "/settings bogus 1" is about "bogus"
+                try:
+                    values[param.name] = await self.parse(param, word, cmd.chat, language)
+                except UsageError as exc:
+                    refusal = refusal or exc  # the first parameter's objection is the telling one
+                else:
+                    bound = True
+                    break
+            if not bound:
+                if rest is not None:
+                    parts = cmd.text.split(None, used)
+                    values[rest.name] = parts[used].strip() if len(parts) > used else None
+                    break
+                raise refusal or UsageError(t(language, "too_many_args"))
+            used += 1
+        for param in spec.params:
+            if param.required and values[param.name] is None:
+                raise UsageError(t(language, "missing_param", name=t(language, param.help)))
         return values
 
     async def _bind_options(self, spec: CommandSpec, cmd: Command, language: str) -> dict[str, Any]:
@@ -125,7 +131,7 @@ class ParamParser:
             raw = (options.get(param.name) or "").strip()
             if not raw:
                 if param.required:
-                    raise UsageError(t(language, "missing_param", name=param.name))
+                    raise UsageError(t(language, "missing_param", name=t(language, param.help)))
                 values[param.name] = None
             else:
                 values[param.name] = raw if param.rest else await self.parse(param, raw, cmd.chat, language)

@@ -56,18 +56,29 @@ class Param:
     """One declared parameter; its ``kind`` says how the dispatcher parses and checks it."""
 
     name: str
-    help: str
+    help: str  # bot.i18n key
     kind: ParamKind = "word"
     required: bool = False
-    choices: tuple[str, ...] = ()  # for kind "choice"; also the values a platform may offer
+    choices: tuple[str, ...] = ()  # kind "choice": the values; kind "topic": words meant besides topic names
+    autocomplete: Literal["topic"] | None = None  # platforms suggest topic names (implied for kind "topic")
 
     @property
     def rest(self) -> bool:
         return self.kind == "rest"
 
     @property
-    def autocomplete(self) -> Literal["topic"] | None:
-        return "topic" if self.kind == "topic" else None
+    def suggests_topics(self) -> bool:
+        return self.kind == "topic" or self.autocomplete == "topic"
+
+    @property
+    def label(self) -> str:
+        if self.kind == "choice":
+            return "|".join(self.choices)
+        if self.kind == "switch":
+            return "on|off"
+        if self.kind == "topic" and self.choices:
+            return "|".join((self.name, *self.choices))
+        return self.name
 
 
 Handler = Callable[..., Awaitable[Reply]]
@@ -87,8 +98,7 @@ class CommandSpec:
     def usage(self) -> str:
         parts = [f"/{self.name}"]
         for p in self.params:
-            label = "|".join(p.choices) if p.choices else p.name
-            label = f"{label}..." if p.rest else label
+            label = f"{p.label}..." if p.rest else p.label
             parts.append(f"<{label}>" if p.required else f"[{label}]")
         return " ".join(parts)
 
@@ -115,7 +125,6 @@ class Host(Protocol):
     async def dispatch(self, cmd: Command) -> Reply: ...
     async def dispatch_line(self, line: str, *, user_id: str, chat: ChatRef, can_admin: bool,
                             **extra: Any) -> Reply: ...
-    def help_text(self, spec: CommandSpec, language: str) -> str: ...
     async def language(self, chat: ChatRef) -> str: ...
     async def topic_names(self, chat: ChatRef) -> list[str]: ...
     async def chat_gone(self, chat: ChatRef, reason: str) -> int:

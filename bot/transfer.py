@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field, field_validator
 
-from bot.models import ChatRef, Topic
+from bot.models import ChatKind, ChatRef, Topic
 from bot.store import Store
 from bot.store.chats import WEEKDAY_NAMES, format_weekdays, parse_weekdays
 from bot.topics.expression import parse
@@ -32,7 +32,7 @@ def _zone(value: str | None) -> str | None:
 class ChatRecord(BaseModel):
     platform: str
     chat_id: str
-    kind: str = "private"
+    kind: ChatKind = "private"
     title: str | None = None
     language: str | None = None
     timezone: str | None = None
@@ -135,16 +135,16 @@ async def import_all(store: Store, data: Any) -> dict[str, int]:
     """Validate the whole file first (raises pydantic.ValidationError), then write it."""
     doc = Export.model_validate(data)
     for c in doc.chats:
-        chat = ChatRef(c.platform, c.chat_id, c.kind)  # type: ignore[arg-type]
+        chat = ChatRef(c.platform, c.chat_id, c.kind)
         await store.chats.ensure(chat, c.title)
         await store.chats.update(chat, language=c.language, timezone=c.timezone, max_papers=c.max_papers,
                                  figures=int(c.figures))
     for t in doc.topics:
         await store.custom_topics.save(Topic(t.name, t.title, tuple(t.categories), t.expression, owner=t.owner))
-    kinds = {(c.platform, c.chat_id): c.kind for c in doc.chats}
+    kinds: dict[tuple[str, str], ChatKind] = {(c.platform, c.chat_id): c.kind for c in doc.chats}
     for s in doc.subscriptions:
         hh, mm = s.at_time.split(":")
-        chat = ChatRef(s.platform, s.chat_id, kinds.get((s.platform, s.chat_id), "group"), s.thread_id)  # type: ignore[arg-type]
+        chat = ChatRef(s.platform, s.chat_id, kinds.get((s.platform, s.chat_id), "group"), s.thread_id)
         await store.subscriptions.upsert(chat, s.topic, time(int(hh), int(mm)), s.timezone, parse_weekdays(s.weekdays))
     for f in doc.filters:
         await store.filters.add(f.platform, f.user_id, f.kind, f.value)

@@ -31,7 +31,8 @@ class SubscriptionHandlers:
         return Text(t(ctx.language, "subscribed", topic=named, days=weekdays_text(sub.weekdays, ctx.language),
                       at=f"{sub.at_time:%H:%M}", zone=sub.timezone))
 
-    @command("unsubscribe", admin=True, params=(Param("topic", "param_topic_or_all", required=True),))
+    @command("unsubscribe", admin=True, params=(Param("topic", "param_topic_or_all", required=True,
+                                                      autocomplete="topic", choices=("all",)),))
     async def unsubscribe(self, ctx: Context, topic: str) -> Reply:
         name = topic.lower()
         removed = await self._subscriptions.unsubscribe(ctx.cmd.chat, None if name == "all" else name)

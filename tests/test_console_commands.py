@@ -191,3 +191,27 @@ async def test_arxiv_down_says_try_again_later_once(bot: ConsoleBot, arxiv: Fake
     assert isinstance(said.reply, Error)
     assert said.text.lower().count("try again later") == 1, said.text
     assert "arXiv is not answering right now" in said.text
+
+
+@pytest.mark.parametrize("line", ["/digest virtual-humans all", "/digest all virtual-humans",
+                                  "/digest 2026-11-20 virtual-humans", "/digest virtual-humans 2026-11-20 all"])
+async def test_digest_options_come_in_any_order(bot: ConsoleBot, line: str) -> None:
+    said = await bot.say(line)
+    assert isinstance(said.reply, Digest) and said.reply.topic.name == "virtual-humans", said.text
+
+
+@pytest.mark.parametrize(("line", "blamed"), [
+    ("/digest nosuch", "Unknown topic 'nosuch'"),
+    ("/subscribe virtual-humans 25:00", "'25:00' is not a valid time"),
+    ("/settings bogus 1", "'bogus' is not one of"),
+])
+async def test_a_refused_word_is_blamed_on_the_parameter_it_was_meant_for(bot: ConsoleBot, line: str,
+                                                                           blamed: str) -> None:
+    said = await bot.say(line)
+    assert isinstance(said.reply, Error) and blamed in said.text, said.text
+
+
+async def test_a_missing_parameter_is_named_in_the_chats_language(bot: ConsoleBot) -> None:
+    await bot.say("/lang zh")
+    said = await bot.say("/subscribe")
+    assert isinstance(said.reply, Error) and "缺少参数：主题名" in said.text

@@ -308,3 +308,14 @@ async def test_losing_access_tells_the_subscriber_once_by_dm(
     [notice] = fake.posts_to(fake.dm_channels[str(USER_ID)])
     assert "virtual-humans" in notice.content and "paused" in notice.content
     assert "50001" in notice.content
+
+
+async def test_topic_options_are_typed_freely_with_suggestions_not_a_fixed_list(
+    adapter: DiscordAdapter, fake: FakeDiscord,
+) -> None:
+    synced = {c["name"]: c for c in fake.synced_commands}
+    for command, option in (("digest", "topic"), ("subscribe", "topic"), ("unsubscribe", "topic")):
+        declared = next(o for o in synced[command]["options"] if o["name"] == option)
+        assert declared.get("autocomplete") is True and not declared.get("choices"), (command, declared)
+    page = next(o for o in synced["digest"]["options"] if o["name"] == "page")
+    assert page["type"] == 4  # INTEGER: Discord checks the number itself

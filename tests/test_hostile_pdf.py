@@ -47,8 +47,10 @@ async def test_a_summary_from_the_abstract_because_of_the_queue_is_upgraded_when
     arxiv: FakeArxiv, gemini: FakeGemini, tmp_path: Path, harness_factory: Any, store: Store,
 ) -> None:
     chosen = _serve_pdfs(arxiv, 4)
-    settings = gemini_settings(tmp_path, gemini, arxiv, arxiv_delay_seconds=SPACING)
-    s = harness_factory(settings, with_pdfs=True, pdf_patience=0.2).summarizer
+    # The first PDF must arrive within the patience even on a loaded machine (a parse starts a
+    # child process); the others queue at least one spacing, longer than the patience.
+    settings = gemini_settings(tmp_path, gemini, arxiv, arxiv_delay_seconds=2.5)
+    s = harness_factory(settings, with_pdfs=True, pdf_patience=1.5).summarizer
     results = await asyncio.gather(*(s.summarize(p, "full", "en") for p in chosen))
     late = [r for r in results if r.source == "abstract"]
     assert late and results[0].source == "pdf"

@@ -70,11 +70,6 @@ def previous_listing(listing: date) -> date:
     return day
 
 
-def announced_at(listing: date) -> datetime:
-    """When ``listing`` is announced: 20:00 ET on the evening before its date."""
-    return datetime.combine(listing - timedelta(days=1), ANNOUNCE_AT, ET)
-
-
 def submission_deadline(listing: date) -> datetime:
     """Submissions before this moment (and after the previous listing's) appear on ``listing``.
 

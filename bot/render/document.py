@@ -191,7 +191,3 @@ def is_translation(original: str, translated: str, lang: str) -> bool:
 
 def _squash(text: str) -> str:
     return "".join(c for c in text.casefold() if c.isalnum())
-
-
-def plain_line(line: Line) -> str:
-    return "".join(span.text for span in line)

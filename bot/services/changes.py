@@ -12,8 +12,9 @@ Listener = Callable[[ChatRef | None, tuple[str, str] | None], Awaitable[None]]
 class ScheduleChanges:
     """A tiny event bus between the services that change schedules and the scheduler that runs them.
 
-    The scheduler is built after the core (by the runner), so services cannot hold it;
-    they announce a change here and whatever scheduler is listening applies it.
+    Services must not depend on the scheduler (it depends on them, through delivery);
+    they announce a change here and the scheduler, listening since it was built,
+    applies it.
     """
 
     def __init__(self) -> None:

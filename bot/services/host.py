@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from bot.commands import Dispatcher
-from bot.i18n import t
 from bot.models import ChatRef
 from bot.ports import Command, CommandSpec
 from bot.replies import Reply
@@ -34,9 +33,6 @@ class AdapterHost:
 
     async def dispatch_line(self, line: str, *, user_id: str, chat: ChatRef, can_admin: bool, **extra: Any) -> Reply:
         return await self._dispatcher.dispatch_line(line, user_id=user_id, chat=chat, can_admin=can_admin, **extra)
-
-    def help_text(self, spec: CommandSpec, language: str) -> str:
-        return t(language, spec.help_key)
 
     async def language(self, chat: ChatRef) -> str:
         return await self._chats.language(chat)

@@ -308,8 +308,9 @@ class DiscordAdapter(AdapterBase):
         except Exception:
             log.warning("could not tell the user about a failed command", exc_info=True)
 
-    async def complete_topic(self, interaction: Interaction, current: str) -> list[app_commands.Choice[str]]:
-        names = await self.host_or_fail.topic_names(self.chat_for(interaction))
+    async def complete_topic(self, interaction: Interaction, current: str,
+                             keywords: tuple[str, ...] = ()) -> list[app_commands.Choice[str]]:
+        names = [*keywords, *await self.host_or_fail.topic_names(self.chat_for(interaction))]
         needle = current.strip().lower()
         matches = [n for n in names if needle in n.lower()]
         matches.sort(key=lambda n: (not n.lower().startswith(needle), n))
@@ -399,9 +400,6 @@ def _slash_command(spec: CommandSpec, adapter: DiscordAdapter) -> app_commands.C
         by_param = {param: _option_text(values.get(py)) for param, (py, _) in names.items()}
         await adapter.handle(interaction, spec, by_param)
 
-    async def complete(interaction: Interaction, current: str) -> list[app_commands.Choice[str]]:
-        return await adapter.complete_topic(interaction, current)
-
     parameters = [inspect.Parameter("interaction", inspect.Parameter.POSITIONAL_OR_KEYWORD,
                                     annotation=discord.Interaction)]
     describe: dict[str, str] = {}
@@ -417,10 +415,10 @@ def _slash_command(spec: CommandSpec, adapter: DiscordAdapter) -> app_commands.C
         describe[py] = fit(t("en", param.help), 100, escaped=False) or "…"
         if option != py:
             renames[py] = option
-        if param.choices:
+        if param.kind == "choice":
             choices[py] = [app_commands.Choice(name=c[:100], value=c[:100]) for c in param.choices[:25]]
-        elif param.autocomplete == "topic":
-            autocompletes[py] = complete
+        elif param.suggests_topics:
+            autocompletes[py] = _completer(adapter, param.choices)
     callback.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
     callback.__name__ = callback.__qualname__ = f"slash_{spec.name}"
 
@@ -441,6 +439,15 @@ def _slash_command(spec: CommandSpec, adapter: DiscordAdapter) -> app_commands.C
         en=t("en", spec.help_key), zh=t("zh", spec.help_key),
     )
     return app_commands.Command(name=spec.name, description=description, callback=fn)
+
+
+def _completer(adapter: DiscordAdapter, keywords: tuple[str, ...]) -> Any:
+    """Topic names for this channel, plus the words the parameter also takes (``mine``, ``all``)."""
+
+    async def complete(interaction: Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return await adapter.complete_topic(interaction, current, keywords)
+
+    return complete
 
 
 def _can_manage_channels(interaction: Interaction) -> bool:

@@ -64,10 +64,6 @@ GONE_STATUSES = {ChatMemberStatus.LEFT, ChatMemberStatus.BANNED}
 COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")  # what Telegram accepts in a command list
 BUTTON_COOLDOWN_SECONDS = 30.0
 TYPING_EVERY_SECONDS = 4.5
-START_FIRST = {
-    "en": "Open a private chat with @{bot} and press Start, then press the button again.",
-    "zh": "请先私聊 @{bot} 并点击「开始」，然后再点一次按钮。",
-}
 
 
 class TelegramAdapter(AdapterBase):
@@ -214,7 +210,8 @@ class TelegramAdapter(AdapterBase):
                 await self._bot.send_chat_action(query.from_user.id, ChatAction.TYPING)
             except TelegramError:  # the reader never started a chat with the bot
                 self._pressed.pop(key, None)
-                await _answer(query, START_FIRST[self.settings.language].format(bot=self._bot.username))
+                await _answer(query, await self.error_text(_chat_ref(chat, None), "start_first",
+                                                           bot=self._bot.username))
                 return
             await _answer(query)
             dm = Chat(query.from_user.id, ChatType.PRIVATE)
