@@ -85,4 +85,7 @@ def test_restart_after_kill_9_finishes_the_fanout_without_duplicates(
         repeated = sum(n - 1 for n in final.values())
         assert repeated <= 1, (chat_id, final)  # at most the one message in flight at the kill
         if len(at_kill[chat_id]) == expected:
-            assert final == at_kill[chat_id], chat_id  # finished before the kill: untouched by the restart
+            # Finished before the kill: the restart adds nothing, except that its last message may have
+            # reached Telegram without being recorded (in flight at the kill) and be resent once.
+            added = final - at_kill[chat_id]
+            assert set(final) == set(at_kill[chat_id]) and sum(added.values()) <= 1, (chat_id, final)
