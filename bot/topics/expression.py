@@ -236,9 +236,27 @@ class Expression:
     def hits(self, title: str, abstract: str) -> tuple[int, int]:
         """Distinct positive terms found in each field: repetition in an abstract should not
         outrank a term in the title, while touching more facets of a topic should."""
-        t, a = normalize_text(title), normalize_text(abstract)
-        pats = [self._patterns[term] for term in self._positive]
-        return sum(p.search(t) is not None for p in pats), sum(p.search(a) is not None for p in pats)
+        in_title, in_abstract = self.evidence(title, abstract)
+        return len(in_title), len(in_abstract)
+
+    def evidence(self, title: str, abstract: str) -> tuple[tuple[Term, ...], tuple[Term, ...]]:
+        """The distinct positive terms each field shows, the longest match winning.
+
+        "Head Avatar" is one piece of evidence, not two: a term counts only where some
+        match of it is not inside a longer term's match (``avatar`` inside ``head avatar``).
+        """
+        return self._evidence(normalize_text(title)), self._evidence(normalize_text(abstract))
+
+    def _evidence(self, text: str) -> tuple[Term, ...]:
+        spans = {term: [m.span() for m in self._patterns[term].finditer(text)] for term in self._positive}
+        found = {term: s for term, s in spans.items() if s}
+        longer = [s for ss in found.values() for s in ss]
+
+        def covered(span: tuple[int, int]) -> bool:
+            start, end = span
+            return any(o[0] <= start and end <= o[1] and o[1] - o[0] > end - start for o in longer)
+
+        return tuple(term for term, ss in found.items() if not all(covered(s) for s in ss))
 
     def positive_terms(self) -> list[str]:
         """Terms that count as hits (not under an odd number of NOTs), e.g. ``talking head``."""
