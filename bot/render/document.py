@@ -98,6 +98,8 @@ def paper_blocks(entry: DigestEntry, number: int, lang: str) -> list[Block]:
         (Span(f"{t(lang, 'authors')}: ", italic=True), Span(_authors(paper))),
         _link_line(paper, entry.code_links, lang),
     ]
+    if entry.reason:
+        lines.insert(1, (Span(entry.reason, italic=True),))
     if paper.comment:
         lines.append((Span(f"{t(lang, 'comment')}: ", italic=True), Span(paper.comment)))
     lines.append((Span(f"{t(lang, 'summary')}: ", bold=True), Span(summary.content.one_line)))

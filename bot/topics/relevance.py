@@ -148,12 +148,17 @@ def learn(topic: Topic, votes: Sequence[Vote], space: TextSpace) -> Model | None
     for i, p in enumerate(space.papers):  # a voted paper is not also background
         if p.id in voted_ids:
             w[len(votes) + 1 + i] = 0.0
+    liked = tuple(v.paper for v in votes if v.value == 1)
+    if not (y[w > 0] == 0).any():  # only likes and nothing else to compare with: their own strongest words
+        centroid = np.asarray(space.rows(liked).mean(axis=0)).ravel()
+        keep = np.argsort(-centroid)[:KEPT_TERMS]
+        return Model({str(space.terms[i]): float(centroid[i]) for i in keep if centroid[i] > 0}, liked)
     classifier = LogisticRegression(C=10.0, max_iter=200, class_weight="balanced")
     classifier.fit(x, y, sample_weight=w)
     coef = classifier.coef_[0]
     keep = np.argsort(-np.abs(coef))[:KEPT_TERMS]
     weights = {str(space.terms[i]): float(coef[i]) for i in keep if coef[i] != 0}
-    return Model(weights, tuple(v.paper for v in votes if v.value == 1))
+    return Model(weights, liked)
 
 
 def author_key(name: str) -> str:

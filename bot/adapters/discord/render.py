@@ -227,6 +227,8 @@ def paper_embed(entry: DigestEntry, number: int, lang: str) -> discord.Embed:
         f"*{escape(t(lang, 'authors'))}:* {fit(_authors(paper), 700)}",
         _links(paper, entry.code_links, lang),
     ]
+    if entry.reason:
+        lines.insert(0, f"*{fit(entry.reason, 300)}*")
     if paper.comment:
         lines.append(f"*{escape(t(lang, 'comment'))}:* {fit(paper.comment, 400)}")
     lines.append(f"**{escape(t(lang, 'summary'))}:** {fit(summary.content.one_line, 600)}")
