@@ -89,7 +89,7 @@ class Core:
             SummarizeHandlers(self.catalog, summarizer, self.quotas),
             FeedbackHandlers(self.feedback),
         )
-        self.host = AdapterHost(self.dispatcher, self.chats, self.lifecycle, self.topics, store.db)
+        self.host = AdapterHost(self.dispatcher, self.chats, self.lifecycle, self.topics, store.db, self.feedback)
 
     @classmethod
     async def create(cls, settings: Settings, clock: Clock = system_clock) -> Core:

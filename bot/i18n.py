@@ -289,6 +289,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "prefs_liked": {"en": "Leans on: {titles}", "zh": "参考的论文：{titles}"},
     "prefs_followed": {"en": "Followed authors: {names}", "zh": "关注的作者：{names}"},
     "prefs_reset_done": {"en": "Forgotten: {n} votes. The digest is ranked by its keywords again.", "zh": "已清空 {n} 次投票，速递重新按关键词排序。"},
+    "tap_unknown_paper": {"en": "This paper is no longer on arXiv; nothing was recorded.", "zh": "这篇论文已不在 arXiv 上，没有记录。"},
+    "tap_failed": {"en": "Could not record that right now; try again later.", "zh": "暂时无法记录，请稍后再试。"},
 }
 
 

@@ -84,6 +84,20 @@ class Feedback:
                                [p.id for p in papers], value)
         return papers
 
+    async def tap(self, chat: ChatRef, user_id: str, ref: ArxivRef, value: int) -> tuple[int, int]:
+        """A 👍/👎 button: the chat's new (👍, 👎) counts for the paper.
+
+        Each member has one vote per paper: tapping the other button switches it, tapping
+        the same button again takes it back (so a slip of the finger can be undone).
+        Raises :class:`RateLimited` or :class:`UnknownPapers` like :meth:`vote`.
+        """
+        if await self.current(chat, user_id, ref.id) == value:
+            self.limiter.take(f"{chat.platform}:{user_id}")
+            await self._store.unvote(audiences_of(chat, user_id), f"{chat.platform}:{user_id}", ref.id)
+        else:
+            await self.vote(chat, user_id, [ref], value)
+        return await self._store.tally(chat_audience(chat.platform, chat.chat_id), ref.id)
+
     async def current(self, chat: ChatRef, user_id: str, paper_id: str) -> int | None:
         return await self._store.user_vote(chat_audience(chat.platform, chat.chat_id), paper_id,
                                            f"{chat.platform}:{user_id}")

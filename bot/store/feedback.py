@@ -38,6 +38,20 @@ class FeedbackStore:
                                      (audience, paper_id, user))
         return None if row is None else int(row["value"])
 
+    async def unvote(self, audiences: Sequence[str], user: str, paper_id: str) -> None:
+        """Take one member's vote back: a second tap of the same button undoes the first."""
+        async with self.db.write() as conn:
+            await conn.executemany("DELETE FROM feedback WHERE audience = ? AND paper_id = ? AND user = ?",
+                                   [(a, paper_id, user) for a in audiences])
+        self.version += 1
+
+    async def tally(self, audience: str, paper_id: str) -> tuple[int, int]:
+        """How many members of the audience gave the paper 👍 and 👎: what the buttons show."""
+        row = await self.db.fetchone(
+            "SELECT COALESCE(SUM(value = 1), 0) AS up, COALESCE(SUM(value = 0), 0) AS down FROM feedback "
+            "WHERE audience = ? AND paper_id = ?", (audience, paper_id))
+        return (0, 0) if row is None else (int(row["up"]), int(row["down"]))
+
     async def reset(self, audience: str) -> int:
         async with self.db.write() as conn:
             cursor = await conn.execute("DELETE FROM feedback WHERE audience = ?", (audience,))
