@@ -27,6 +27,7 @@ from bot.services.changes import ScheduleChanges
 from bot.services.chats import ChatLifecycle, Chats
 from bot.services.feedback import Feedback
 from bot.services.filters import Filters
+from bot.services.follows import Follows
 from bot.services.host import AdapterHost
 from bot.services.subscriptions import Subscriptions
 from bot.store import Store
@@ -37,6 +38,7 @@ from bot.topics.registry import TopicRegistry
 from handlers.digest import DigestHandlers
 from handlers.feedback import FeedbackHandlers
 from handlers.filters import FilterHandlers
+from handlers.follow import FollowHandlers
 from handlers.help import HelpHandlers
 from handlers.settings import SettingsHandlers
 from handlers.subscriptions import SubscriptionHandlers
@@ -88,6 +90,7 @@ class Core:
             DigestHandlers(self.digests, self.subscriptions, self.topics, self.quotas, settings, clock),
             SummarizeHandlers(self.catalog, summarizer, self.quotas),
             FeedbackHandlers(self.feedback),
+            FollowHandlers(Follows(store.feedback, store.papers)),
         )
         self.host = AdapterHost(self.dispatcher, self.chats, self.lifecycle, self.topics, store.db, self.feedback)
 

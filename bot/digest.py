@@ -24,7 +24,7 @@ from bot.replies import Digest, DigestEntry
 from bot.summarizer.service import Summarizer
 from bot.topics.matcher import rank
 from bot.topics.profiles import Profiles
-from bot.topics.relevance import Reason, Scored, keyword_reason
+from bot.topics.relevance import Reason, Scored, author_key, keyword_reason
 
 Chooser = Callable[[list[Paper]], Awaitable[list[Paper]]]
 
@@ -94,8 +94,13 @@ class DigestBuilder:
             unique = list({p.id: p for p in day.papers if not p.is_replacement}.values())
             return await self._profiles.rank(learner, audience, unique)
         papers = await self._personal.match(audience.platform, audience.user_id, day)
-        if profile is None or not profile.votes:
+        if profile is None or not (profile.votes or profile.followed):
             return [Scored(p, 0.0, Reason("none")) for p in papers]
+        if profile.followed:  # a followed author's new paper is in, whatever the filters
+            keys = {author_key(a) for a in profile.followed}
+            by_followed = [p for p in day.papers if not p.is_replacement and any(author_key(a) in keys
+                                                                                  for a in p.authors)]
+            papers = list({p.id: p for p in [*papers, *by_followed]}.values())
         everything = Topic("mine", "", (), "")  # the filters chose the papers; only the order is learned
         return await self._profiles.rank(learner, everything, papers)
 
