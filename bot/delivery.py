@@ -122,6 +122,8 @@ class Delivery:
                 learner = (user_audience(audience.platform, audience.user_id) if isinstance(audience, Person)
                            else chat_audience(target.chat.platform, target.chat.chat_id))
                 matched = await self._builder.matched(audience, day_papers, learner)
+                seen = await store.shown_before(target.key, day)
+                matched = [p for p in matched if p.id not in seen]
                 papers, more = matched[: target.limit], max(0, len(matched) - target.limit)
                 summaries = await self._summaries_within_quota(target, papers)
                 plan = await store.plan(target.key, day, target.chat.platform, target.chat.chat_id,
