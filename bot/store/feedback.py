@@ -79,3 +79,28 @@ class FeedbackStore:
         rows = await self.db.fetchall("SELECT name FROM followed_authors WHERE audience = ? ORDER BY at, name",
                                       (audience,))
         return [r["name"] for r in rows]
+
+    async def all_votes(self) -> list[tuple[str, str, str, int, str]]:
+        """Every vote as (audience, paper id, user, value, at), for ``paperbot export``."""
+        rows = await self.db.fetchall("SELECT audience, paper_id, user, value, at FROM feedback "
+                                      "ORDER BY audience, at, paper_id, user")
+        return [(r[0], r[1], r[2], int(r[3]), r[4]) for r in rows]
+
+    async def all_followed(self) -> list[tuple[str, str, str | None, str]]:
+        """Every followed author as (audience, name, created by, at), for ``paperbot export``."""
+        rows = await self.db.fetchall("SELECT audience, name, created_by, at FROM followed_authors "
+                                      "ORDER BY audience, at, name")
+        return [(r[0], r[1], r[2], r[3]) for r in rows]
+
+    async def restore(self, votes: Sequence[tuple[str, str, str, int, str]],
+                      followed: Sequence[tuple[str, str, str, str | None, str]]) -> None:
+        """Write exported votes and followed authors (with their keys) as they were, times included."""
+        async with self.db.write() as conn:
+            await conn.executemany(
+                "INSERT INTO feedback (audience, paper_id, user, value, at) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT (audience, paper_id, user) DO UPDATE SET value = excluded.value, at = excluded.at",
+                votes)
+            await conn.executemany(
+                "INSERT OR IGNORE INTO followed_authors (audience, name, key, created_by, at) VALUES (?, ?, ?, ?, ?)",
+                followed)
+        self.version += 1
