@@ -123,6 +123,12 @@ def _moment(value: str) -> str:
     return value
 
 
+def _arxiv_id(value: str) -> str:
+    if not is_arxiv_id(value):
+        raise ValueError("not an arXiv id")
+    return value
+
+
 class VoteRecord(BaseModel):
     audience: str = Field(pattern=AUDIENCE)
     paper_id: str
@@ -131,13 +137,7 @@ class VoteRecord(BaseModel):
     at: str
 
     _at = field_validator("at")(classmethod(lambda cls, v: _moment(v)))
-
-    @field_validator("paper_id")
-    @classmethod
-    def _paper(cls, value: str) -> str:
-        if not is_arxiv_id(value):
-            raise ValueError("not an arXiv id")
-        return value
+    _paper = field_validator("paper_id")(classmethod(lambda cls, v: _arxiv_id(v)))
 
 
 class FollowedRecord(BaseModel):
@@ -169,12 +169,7 @@ class PaperRecord(BaseModel):
     updated: datetime | None = None
     license: str | None = None
 
-    @field_validator("id")
-    @classmethod
-    def _id(cls, value: str) -> str:
-        if not is_arxiv_id(value):
-            raise ValueError("not an arXiv id")
-        return value
+    _id = field_validator("id")(classmethod(lambda cls, v: _arxiv_id(v)))
 
     def paper(self) -> Paper:
         return clip_paper(Paper(self.id, self.version, self.title, tuple(self.authors), self.abstract, self.comment,

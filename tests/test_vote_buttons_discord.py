@@ -7,50 +7,17 @@ fake records (7: UPDATE_MESSAGE, 6: DEFERRED_UPDATE_MESSAGE).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
-
 from bot.adapters.discord.adapter import DiscordAdapter
 from bot.core import Core
 from bot.models import ChatRef
 from bot.topics.profiles import chat_audience, user_audience
-from tests.conftest import NOW
+from tests import test_discord_adapter as adapter_tests
 from tests.e2e_discord import digest
-from tests.fakes.arxiv import FakeArxiv
-from tests.fakes.clock import ManualClock
 from tests.fakes.discord import CHANNEL_ID, EPHEMERAL, USER_ID, FakeDiscord, Posted, limit_problems
-from tests.test_discord_adapter import discord_settings
 
+fake, arxiv_fake, core = adapter_tests.fake, adapter_tests.arxiv_fake, adapter_tests.core  # the same fixtures
 CHANNEL = ChatRef("discord", str(CHANNEL_ID), "group")
 OTHER = USER_ID + 1
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeDiscord]:
-    server = FakeDiscord()
-    await server.start()
-    try:
-        yield server
-    finally:
-        await server.stop()
-
-
-@pytest.fixture
-async def arxiv_fake() -> AsyncIterator[FakeArxiv]:
-    server = FakeArxiv()
-    await server.start()
-    try:
-        yield server
-    finally:
-        await server.stop()
-
-
-@pytest.fixture
-async def core(fake: FakeDiscord, arxiv_fake: FakeArxiv, tmp_path: Path) -> AsyncIterator[Core]:
-    async with await Core.create(discord_settings(fake, arxiv_fake, tmp_path), ManualClock(NOW)) as c:
-        yield c
 
 
 async def _start(core: Core) -> DiscordAdapter:

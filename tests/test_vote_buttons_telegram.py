@@ -8,34 +8,17 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 
-import pytest
-
-from bot.config import Settings
 from bot.models import ChatRef
 from bot.topics.profiles import chat_audience, user_audience
-from tests.e2e_telegram import InProcessBot, running_adapter
-from tests.fakes.telegram import FakeTelegram, Sent
+from tests import test_telegram_commands as command_tests
+from tests.e2e_telegram import InProcessBot
+from tests.fakes.telegram import Sent
 
+tg, _settled = command_tests.tg, command_tests._settled  # the same fixture and helper
 ADMIN, MEMBER, OTHER = 501, 502, 503
 GROUP = -1001234567890
-
-
-@pytest.fixture
-async def tg(settings: Settings) -> AsyncIterator[InProcessBot]:
-    async with running_adapter(settings, private_interval=0.05) as running:
-        running.fake.group(GROUP, "Vision reading group")
-        running.fake.admins[GROUP] = {ADMIN}
-        yield running
-
-
-async def _settled(fake: FakeTelegram, chat_id: int, quiet_for: float = 0.5) -> list[Sent]:
-    count = -1
-    while count != len(fake.messages_to(chat_id)):
-        count = len(fake.messages_to(chat_id))
-        await asyncio.sleep(quiet_for)
-    return fake.messages_to(chat_id)
 
 
 async def _until(check: Callable[[], bool], timeout: float = 10.0) -> None:
