@@ -53,6 +53,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=("zh", "en"), help="output language")
     p.add_argument("--all", action="store_true", help="no per-digest maximum")
     sub.add_parser("topics", help="list topics", description="List the built-in and user-defined topics.")
+    for name, verb in (("like", "rank papers like these higher"), ("dislike", "rank papers like these lower")):
+        p = sub.add_parser(name, help=f"👍/👎 papers as the console chat: {verb}",
+                           description=f"Vote as the local console chat and its user, like /{name}: {verb} "
+                                       "in the next `paperbot digest` on the same database.")
+        p.add_argument("ids", nargs="+", help="arXiv ids")
+    p = sub.add_parser("prefs", help="what the console chat's ranking has learned",
+                       description="Like /prefs: the strongest terms and the liked papers the ranking leans on.")
+    p.add_argument("action", nargs="?", choices=("reset",), help="reset: forget every vote")
     sub.add_parser("stats", help="model calls, tokens, latency and outcomes",
                    description="Per-model summary statistics recorded for every model call.")
     sub.add_parser("status", help="per chat: subscriptions, next run, last sent, paused reason",
@@ -140,6 +148,18 @@ async def cmd_summarize(settings: Settings, args: argparse.Namespace) -> int:
     return await _one_command(settings, f"/summarize {_quote(args.paper)}", args.lang)
 
 
+async def cmd_like(settings: Settings, args: argparse.Namespace) -> int:
+    return await _one_command(settings, "/like " + " ".join(_quote(i) for i in args.ids), None)
+
+
+async def cmd_dislike(settings: Settings, args: argparse.Namespace) -> int:
+    return await _one_command(settings, "/dislike " + " ".join(_quote(i) for i in args.ids), None)
+
+
+async def cmd_prefs(settings: Settings, args: argparse.Namespace) -> int:
+    return await _one_command(settings, "/prefs" + (f" {args.action}" if args.action else ""), None)
+
+
 async def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
     from bot.adapters.console import CONSOLE_CHAT, ConsoleAdapter, RichProgress
 
@@ -160,7 +180,8 @@ async def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
         try:
             digest = await core.digests.build(topic, language, day=args.date, days=args.days,
                                               limit=settings.digest_max_papers, include_all=args.all,
-                                              progress=RichProgress(Console(stderr=True)))
+                                              progress=RichProgress(Console(stderr=True)),
+                                              learner=f"chat:{CONSOLE_CHAT.platform}:{CONSOLE_CHAT.chat_id}")
         except ArxivError as exc:
             print(f"arXiv is not answering: {exc}", file=sys.stderr)
             return 1
@@ -284,6 +305,9 @@ COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Coroutine[Any, Any,
     "console": cmd_console,
     "summarize": cmd_summarize,
     "digest": cmd_digest,
+    "like": cmd_like,
+    "dislike": cmd_dislike,
+    "prefs": cmd_prefs,
     "topics": cmd_topics,
     "stats": cmd_stats,
     "status": cmd_status,

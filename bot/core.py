@@ -25,15 +25,20 @@ from bot.scheduler import DigestScheduler
 from bot.services.catalog import PaperCatalog
 from bot.services.changes import ScheduleChanges
 from bot.services.chats import ChatLifecycle, Chats
+from bot.services.feedback import Feedback
 from bot.services.filters import Filters
+from bot.services.follows import Follows
 from bot.services.host import AdapterHost
 from bot.services.subscriptions import Subscriptions
 from bot.store import Store
 from bot.store.quotas import Caps
 from bot.summarizer.service import Summarizer
+from bot.topics.profiles import Profiles
 from bot.topics.registry import TopicRegistry
 from handlers.digest import DigestHandlers
+from handlers.feedback import FeedbackHandlers
 from handlers.filters import FilterHandlers
+from handlers.follow import FollowHandlers
 from handlers.help import HelpHandlers
 from handlers.settings import SettingsHandlers
 from handlers.subscriptions import SubscriptionHandlers
@@ -59,8 +64,10 @@ class Core:
         self.personal = PersonalMatcher(self.topics, store.filters, matches)
         self.listings = Listings(source, store.papers, store.subscriptions, self.topics, self.personal.categories,
                                  clock)
-        self.digests = DigestBuilder(self.listings, matches, self.personal, summarizer, clock)
+        self.profiles = Profiles(store.feedback, store.papers)
+        self.digests = DigestBuilder(self.listings, matches, self.personal, summarizer, clock, self.profiles)
         self.catalog = PaperCatalog(store.papers, source)
+        self.feedback = Feedback(store.feedback, self.catalog, self.profiles)
         self.chats = Chats(store.chats, settings)
         self.lifecycle = ChatLifecycle(store.chats, store.subscriptions, self.chats, self.adapters)
         self.subscriptions = Subscriptions(store.subscriptions, self.chats, changes, Caps(
@@ -82,8 +89,10 @@ class Core:
             FilterHandlers(self.filters, self.topics, settings),
             DigestHandlers(self.digests, self.subscriptions, self.topics, self.quotas, settings, clock),
             SummarizeHandlers(self.catalog, summarizer, self.quotas),
+            FeedbackHandlers(self.feedback),
+            FollowHandlers(Follows(store.feedback, store.papers)),
         )
-        self.host = AdapterHost(self.dispatcher, self.chats, self.lifecycle, self.topics, store.db)
+        self.host = AdapterHost(self.dispatcher, self.chats, self.lifecycle, self.topics, store.db, self.feedback)
 
     @classmethod
     async def create(cls, settings: Settings, clock: Clock = system_clock) -> Core:

@@ -30,6 +30,7 @@ from bot.store.filters import FilterStore, UserDigest
 from bot.store.papers import PaperStore
 from bot.summarizer.service import Summarizer
 from bot.summary_schema import SummaryResult, dump_brief, load_brief
+from bot.topics.profiles import chat_audience, user_audience
 from bot.topics.registry import TopicRegistry
 
 log = logging.getLogger(__name__)
@@ -118,7 +119,11 @@ class Delivery:
             if plan is not None and plan.status != "planned":
                 return "already_sent", day
             if plan is None:
-                matched = await self._builder.matched(audience, day_papers)
+                learner = (user_audience(audience.platform, audience.user_id) if isinstance(audience, Person)
+                           else chat_audience(target.chat.platform, target.chat.chat_id))
+                matched = await self._builder.matched(audience, day_papers, learner)
+                seen = await store.shown_before(target.key, day)
+                matched = [p for p in matched if p.id not in seen]
                 papers, more = matched[: target.limit], max(0, len(matched) - target.limit)
                 summaries = await self._summaries_within_quota(target, papers)
                 plan = await store.plan(target.key, day, target.chat.platform, target.chat.chat_id,

@@ -14,6 +14,7 @@ from datetime import date, datetime
 
 from bot.arxiv.calendar import is_listing_day, listing_day_for, previous_listing
 from bot.clock import Clock
+from bot.i18n import t
 from bot.links import code_links
 from bot.listings import Listings
 from bot.models import DayPapers, Paper, Topic
@@ -22,6 +23,8 @@ from bot.ports import Progress
 from bot.replies import Digest, DigestEntry
 from bot.summarizer.service import Summarizer
 from bot.topics.matcher import rank
+from bot.topics.profiles import Profiles
+from bot.topics.relevance import Reason, Scored, author_key, keyword_reason
 
 Chooser = Callable[[list[Paper]], Awaitable[list[Paper]]]
 
@@ -54,7 +57,8 @@ class TopicMatches:
 
 class DigestBuilder:
     def __init__(self, listings: Listings, matches: TopicMatches, personal: PersonalMatcher,
-                 summarizer: Summarizer, clock: Clock) -> None:
+                 summarizer: Summarizer, clock: Clock, profiles: Profiles) -> None:
+        self._profiles = profiles
         self._listings = listings
         self._matches = matches
         self._personal = personal
@@ -75,15 +79,35 @@ class DigestBuilder:
         """The listing announced by ``as_of`` (default: now) in the audience's categories."""
         return await self._listings.latest_day(await self.categories(audience), as_of)
 
-    async def matched(self, audience: Audience, day: DayPapers) -> list[Paper]:
-        """The audience's papers of ``day``, best first."""
+    async def matched(self, audience: Audience, day: DayPapers, learner: str | None = None) -> list[Paper]:
+        """The audience's papers of ``day``, best first for ``learner`` (a chat or person who votes)."""
+        return [s.paper for s in await self.ranked(audience, day, learner)]
+
+    async def ranked(self, audience: Audience, day: DayPapers, learner: str | None = None,
+                     memo: bool = True) -> list[Scored]:
+        """Keyword order until ``learner`` has voted or follows authors; then its learned order."""
+        profile = await self._profiles.of(learner) if learner else None
         if isinstance(audience, Topic):
-            return self._matches(audience, day)
-        return await self._personal.match(audience.platform, audience.user_id, day)
+            if profile is None or not (profile.votes or profile.followed):
+                matched = self._matches(audience, day) if memo else select(audience, day.papers)
+                return [Scored(p, 0.0, keyword_reason(audience, p)) for p in matched]
+            unique = list({p.id: p for p in day.papers if not p.is_replacement}.values())
+            return await self._profiles.rank(learner, audience, unique)
+        papers = await self._personal.match(audience.platform, audience.user_id, day)
+        if profile is None or not (profile.votes or profile.followed):
+            return [Scored(p, 0.0, Reason("none")) for p in papers]
+        if profile.followed:  # a followed author's new paper is in, whatever the filters
+            keys = {author_key(a) for a in profile.followed}
+            by_followed = [p for p in day.papers if not p.is_replacement and any(author_key(a) in keys
+                                                                                  for a in p.authors)]
+            papers = list({p.id: p for p in [*papers, *by_followed]}.values())
+        everything = Topic("mine", "", (), "")  # the filters chose the papers; only the order is learned
+        return await self._profiles.rank(learner, everything, papers)
 
     async def build(
         self, audience: Audience, language: str, *, day: date | None = None, days: int = 1, limit: int = 20,
         include_all: bool = False, progress: Progress | None = None, choose: Chooser | None = None,
+        learner: str | None = None,
     ) -> Digest:
         """``choose`` (the handler's quota and paging) picks the papers to summarize from the ranked matches."""
         categories = await self.categories(audience)
@@ -103,20 +127,37 @@ class DigestBuilder:
         if day_papers.no_announcement:
             return Digest(topic, day_papers.day, language, (), no_announcement=True, days=days)
         # Only a stored listing day is memoized; a window of several days is matched afresh.
-        matched = await self.matched(audience, day_papers) if latest else select(topic, day_papers.papers)
+        ranked = await self.ranked(audience if latest else topic, day_papers, learner, memo=latest)
+        matched = [s.paper for s in ranked]
         chosen = await choose(matched) if choose else matched if include_all else matched[:limit]
-        entries = await self.entries(chosen, language, progress)
+        reasons = {s.paper.id: reason_text(s.reason, s.paper, topic, language) for s in ranked}
+        entries = await self.entries(chosen, language, progress, reasons)
         return Digest(topic, day_papers.day, language, entries, more=len(matched) - len(chosen), days=days)
 
-    async def entries(self, papers: list[Paper], language: str,
-                      progress: Progress | None = None) -> tuple[DigestEntry, ...]:
+    async def entries(self, papers: list[Paper], language: str, progress: Progress | None = None,
+                      reasons: dict[str, str] | None = None) -> tuple[DigestEntry, ...]:
         if progress:
             progress.start(len(papers), "summarizing")
         callback = (lambda done, total: progress.advance()) if progress else None
         summaries = await self._summarizer.briefs(papers, language, progress=callback)
         if progress:
             progress.done()
-        return tuple(DigestEntry(p, summaries[p.id], tuple(code_links(p))) for p in papers)
+        reasons = reasons or {}
+        return tuple(DigestEntry(p, summaries[p.id], tuple(code_links(p)), reasons.get(p.id, "")) for p in papers)
+
+
+def reason_text(reason: Reason, paper: Paper, topic: Topic, language: str) -> str:
+    """One short line: why this paper, and whether it is a cross-list from another field."""
+    parts = []
+    if reason.kind == "terms":
+        parts.append(t(language, "reason_terms", terms=reason.detail))
+    elif reason.kind == "close":
+        parts.append(t(language, "reason_close", title=reason.detail[:80]))
+    elif reason.kind == "author":
+        parts.append(t(language, "reason_author", name=reason.detail))
+    if topic.categories and paper.primary_category and paper.primary_category not in topic.categories:
+        parts.append(t(language, "reason_cross_list", category=paper.primary_category))
+    return " · ".join(parts)
 
 
 def select(topic: Topic, papers: Iterable[Paper]) -> list[Paper]:

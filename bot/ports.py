@@ -117,6 +117,29 @@ class ChatUnavailable(Exception):
 OnSent = Callable[[int, str], Awaitable[None]]
 
 
+@dataclass(frozen=True)
+class Tapped:
+    """What a 👍/👎 button tap did: the chat's counts to show on the buttons, or why nothing changed."""
+
+    up: int = 0
+    down: int = 0
+    refusal: str | None = None  # short text for the tapper alone (rate limit, unknown paper); None: recorded
+
+
+VOTE_PREFIX = "v:"  # a vote button's data: "v:+:2407.03204" or "v:-:2407.03204"
+
+
+def vote_data(paper_id: str, value: int) -> str:
+    return f"{VOTE_PREFIX}{'+' if value else '-'}:{paper_id}"
+
+
+def parse_vote_data(data: str) -> tuple[str, int] | None:
+    """(paper id, 1 for 👍 / 0 for 👎) from a vote button's data, or None when it is not one."""
+    if not data.startswith(VOTE_PREFIX) or data[2:4] not in ("+:", "-:") or len(data) <= 4:
+        return None
+    return data[4:], int(data[2] == "+")
+
+
 class Host(Protocol):
     """What an adapter may use of the core, and nothing more."""
 
@@ -131,6 +154,8 @@ class Host(Protocol):
         """The bot lost access: pause the chat's digests, tell whoever subscribed; how many were running."""
     async def chat_back(self, chat: ChatRef, title: str | None = None) -> int: ...
     async def chat_migrated(self, chat: ChatRef, new_chat_id: str) -> None: ...
+    async def tap_vote(self, chat: ChatRef, user_id: str, paper_id: str, value: int) -> Tapped:
+        """A member tapped 👍 (1) or 👎 (0) under a digest paper; never raises."""
     async def get_meta(self, key: str) -> str | None: ...
     async def set_meta(self, key: str, value: str) -> None: ...
 

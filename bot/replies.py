@@ -30,6 +30,7 @@ class DigestEntry:
     paper: Paper
     summary: SummaryResult
     code_links: tuple[str, ...] = ()
+    reason: str = ""  # why this paper is here, in the digest's language: matched terms, a liked paper...
 
 
 @dataclass(frozen=True)

@@ -1,21 +1,29 @@
-"""Export and import of subscriptions, chat settings, chat topics and user filters as JSON.
+"""Export and import of subscriptions, chat settings, chat topics, user filters, 👍/👎 votes and
+followed authors as JSON.
+
+Votes travel with the metadata of the papers they are about (CC0), so an imported
+database ranks with them at once instead of waiting for each paper to be fetched again.
 
 Import validates every record before writing any, so a bad file changes nothing.
 """
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field, field_validator
 
-from bot.models import ChatKind, ChatRef, Topic
+from bot.arxiv.feeds import clip_paper
+from bot.arxiv.ids import is_arxiv_id
+from bot.models import ChatKind, ChatRef, Paper, Topic
 from bot.store import Store
 from bot.store.chats import WEEKDAY_NAMES, format_weekdays, parse_weekdays
+from bot.topics.authors import clean_name
 from bot.topics.expression import parse
 from bot.topics.registry import NAME
+from bot.topics.relevance import author_key
 
 FORMAT_VERSION = 1
 
@@ -103,6 +111,72 @@ class UserDigestRecord(BaseModel):
     _tz = field_validator("timezone")(classmethod(lambda cls, v: _zone(v)))
 
 
+AUDIENCE = r"^(chat|user):[a-z]{1,20}:[^\s]{1,200}$"
+VOTER = r"^[a-z]{1,20}:[^\s]{1,200}$"
+
+
+def _moment(value: str) -> str:
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError("not an ISO date and time") from None
+    return value
+
+
+def _arxiv_id(value: str) -> str:
+    if not is_arxiv_id(value):
+        raise ValueError("not an arXiv id")
+    return value
+
+
+class VoteRecord(BaseModel):
+    audience: str = Field(pattern=AUDIENCE)
+    paper_id: str
+    user: str = Field(pattern=VOTER)
+    value: int = Field(ge=0, le=1)
+    at: str
+
+    _at = field_validator("at")(classmethod(lambda cls, v: _moment(v)))
+    _paper = field_validator("paper_id")(classmethod(lambda cls, v: _arxiv_id(v)))
+
+
+class FollowedRecord(BaseModel):
+    audience: str = Field(pattern=AUDIENCE)
+    name: str
+    created_by: str | None = Field(None, pattern=VOTER)
+    at: str
+
+    _at = field_validator("at")(classmethod(lambda cls, v: _moment(v)))
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if clean_name(value) != value:
+            raise ValueError("not a plausible author name")
+        return value
+
+
+class PaperRecord(BaseModel):
+    id: str
+    version: int = Field(ge=1)
+    title: str
+    authors: list[str]
+    abstract: str
+    comment: str | None = None
+    categories: list[str] = []
+    primary_category: str | None = None
+    published: datetime | None = None
+    updated: datetime | None = None
+    license: str | None = None
+
+    _id = field_validator("id")(classmethod(lambda cls, v: _arxiv_id(v)))
+
+    def paper(self) -> Paper:
+        return clip_paper(Paper(self.id, self.version, self.title, tuple(self.authors), self.abstract, self.comment,
+                                tuple(self.categories), self.primary_category, self.published, self.updated,
+                                self.license))
+
+
 class Export(BaseModel):
     version: int = FORMAT_VERSION
     chats: list[ChatRecord] = []
@@ -110,6 +184,9 @@ class Export(BaseModel):
     topics: list[TopicRecord] = []
     filters: list[FilterRecord] = []
     user_digests: list[UserDigestRecord] = []
+    votes: list[VoteRecord] = []
+    followed_authors: list[FollowedRecord] = []
+    papers: list[PaperRecord] = []  # the voted papers' metadata
 
 
 async def export_all(store: Store) -> dict[str, Any]:
@@ -128,7 +205,16 @@ async def export_all(store: Store) -> dict[str, Any]:
                                 at_time=d.at_time.strftime("%H:%M"), timezone=d.timezone,
                                 weekdays=format_weekdays(d.weekdays), language=d.language)
                for d in await store.filters.digests(enabled_only=False)]
-    return Export(chats=chats, subscriptions=subs, topics=topics, filters=filters, user_digests=digests).model_dump()
+    votes = [VoteRecord(audience=a, paper_id=p, user=u, value=v, at=at)
+             for a, p, u, v, at in await store.feedback.all_votes()]
+    followed = [FollowedRecord(audience=a, name=n, created_by=c, at=at)
+                for a, n, c, at in await store.feedback.all_followed()]
+    voted = await store.papers.get_many(sorted({v.paper_id for v in votes}))
+    papers = [PaperRecord(id=p.id, version=p.version, title=p.title, authors=list(p.authors), abstract=p.abstract,
+                          comment=p.comment, categories=list(p.categories), primary_category=p.primary_category,
+                          published=p.published, updated=p.updated, license=p.license) for p in voted.values()]
+    return Export(chats=chats, subscriptions=subs, topics=topics, filters=filters, user_digests=digests,
+                  votes=votes, followed_authors=followed, papers=papers).model_dump(mode="json")
 
 
 async def import_all(store: Store, data: Any) -> dict[str, int]:
@@ -152,5 +238,10 @@ async def import_all(store: Store, data: Any) -> dict[str, int]:
         hh, mm = d.at_time.split(":")
         await store.filters.set_digest(d.platform, d.user_id, d.dm_chat_id, d.enabled, time(int(hh), int(mm)),
                                        d.timezone, d.language, parse_weekdays(d.weekdays))
+    await store.papers.upsert(p.paper() for p in doc.papers)
+    await store.feedback.restore(
+        [(v.audience, v.paper_id, v.user, v.value, v.at) for v in doc.votes],
+        [(f.audience, f.name, author_key(f.name), f.created_by, f.at) for f in doc.followed_authors])
     return {"chats": len(doc.chats), "subscriptions": len(doc.subscriptions), "topics": len(doc.topics),
-            "filters": len(doc.filters), "user_digests": len(doc.user_digests)}
+            "filters": len(doc.filters), "user_digests": len(doc.user_digests), "votes": len(doc.votes),
+            "followed_authors": len(doc.followed_authors)}

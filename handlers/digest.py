@@ -11,11 +11,12 @@ from bot.commands import Context, Param, UsageError, command
 from bot.config import Settings
 from bot.digest import Audience, DigestBuilder, Person
 from bot.i18n import t
-from bot.models import Paper, Topic
+from bot.models import ChatRef, Paper, Topic
 from bot.personal import PERSONAL_TOPIC
 from bot.quotas import QuotaExceeded, QuotaGate, Quotas
 from bot.replies import Digest, Replies, Reply, Text
 from bot.services.subscriptions import Subscriptions
+from bot.topics.profiles import chat_audience, user_audience
 from bot.topics.registry import TopicRegistry
 
 
@@ -63,7 +64,7 @@ class DigestHandlers:
                 try:
                     built = await self._builder.build(audience, language, day=date, limit=ctx.chat.max_papers,
                                                       include_all=all is not None, progress=cmd.progress,
-                                                      choose=window.pick)
+                                                      choose=window.pick, learner=_learner(audience, cmd.chat))
                 except QuotaExceeded as exc:
                     if not replies:
                         raise
@@ -71,6 +72,13 @@ class DigestHandlers:
                     break
                 replies.extend(window.annotate(built))
         return replies[0] if len(replies) == 1 else Replies(tuple(replies))
+
+
+def _learner(audience: Audience, chat: ChatRef) -> str:
+    """Whose votes order this digest: the person's for a personal digest, else the chat's."""
+    if isinstance(audience, Person):
+        return user_audience(audience.platform, audience.user_id)
+    return chat_audience(chat.platform, chat.chat_id)
 
 
 @dataclass

@@ -132,3 +132,22 @@ def test_stats_reports_model_calls_after_a_summary(arxiv_url: str, tmp_path: Pat
     assert stats.returncode == 0, stats.stderr
     assert "gemini-2.5-flash" in stats.stdout
     assert "test-key-123" not in done.stdout + done.stderr + stats.stdout + stats.stderr
+
+
+def test_cli_like_reorders_the_next_cli_digest_on_the_same_database(arxiv_url: str, tmp_path: Path) -> None:
+    def titles_order(out: str) -> list[int]:
+        return [out.index(t) for t in ("WildAvatar", "XHand")]
+
+    before = paperbot(["digest", "--topic", "virtual-humans", "--all"], arxiv_url, tmp_path)
+    assert before.returncode == 0
+    liked = paperbot(["like", "2407.21002"], arxiv_url, tmp_path)
+    assert liked.returncode == 0 and "👍" in liked.stdout
+    disliked = paperbot(["dislike", "2407.02165"], arxiv_url, tmp_path)
+    assert disliked.returncode == 0
+    after = paperbot(["digest", "--topic", "virtual-humans", "--all"], arxiv_url, tmp_path)
+    wild, xhand = titles_order(after.stdout)
+    assert xhand < wild
+    prefs = paperbot(["prefs"], arxiv_url, tmp_path)
+    assert prefs.returncode == 0 and "2407.21002" in prefs.stdout
+    unknown = paperbot(["like", "2407.99999"], arxiv_url, tmp_path)
+    assert unknown.returncode == 1 and "nothing was recorded" in unknown.stdout

@@ -13,7 +13,7 @@ from datetime import date
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.adapters.telegram.render import MAX_TEXT, render_messages, telegram_length
+from bot.adapters.telegram.render import MAX_TEXT, button_rows, render_messages, telegram_length
 from bot.models import Paper, Topic
 from bot.replies import Digest, DigestEntry, Error, Summary, Text
 from bot.summary_schema import BriefSummary, Conclusion, FullSummary, SummaryResult
@@ -88,8 +88,11 @@ def test_digest_buttons_offer_full_summaries_within_callback_limits() -> None:
     entries = [DigestEntry(p, brief(p)) for p in (paper(i) for i in range(3))]
     messages = render_messages(digest(entries))
     buttons = [b for m in messages for b in m.buttons]
-    assert [b.command for b in buttons] == [f"/summarize 2407.{21000 + i:05d}" for i in range(3)]
+    assert [b.command for b in buttons] == [
+        c for i in range(3) for c in (f"/summarize 2407.{21000 + i:05d}", f"v:+:2407.{21000 + i:05d}",
+                                      f"v:-:2407.{21000 + i:05d}")]
     assert buttons[0].label == "1. Full summary"
+    assert [len(row) for row in button_rows(tuple(buttons))] == [3, 3, 3], "a paper's buttons share one row"
     assert all(len(b.command.encode()) <= 64 for b in buttons)
 
 

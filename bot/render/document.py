@@ -20,6 +20,7 @@ from bot.arxiv.feeds import clip_paper
 from bot.i18n import t
 from bot.links import is_code_host
 from bot.models import Paper
+from bot.ports import vote_data
 from bot.replies import Digest, DigestEntry, Error, Summary, Text
 from bot.summarizer.scripts import script_mix
 from bot.summary_schema import SummaryResult
@@ -38,12 +39,20 @@ class Span:
 Line = tuple[Span, ...]
 
 
+VOTE_LABELS = {1: "👍", 0: "👎"}
+
+
+def vote_label(value: int, count: int) -> str:
+    """A vote button's label: the emoji, then how many members of the chat chose it."""
+    return f"{VOTE_LABELS[value]} {count}" if count else VOTE_LABELS[value]
+
+
 @dataclass(frozen=True)
 class Action:
     """A follow-up command offered as a button where the platform has buttons."""
 
     label: str
-    command: str  # e.g. "/summarize 2407.03204"
+    command: str  # e.g. "/summarize 2407.03204", or a vote button's data (bot.ports.vote_data)
 
 
 @dataclass(frozen=True)
@@ -98,6 +107,8 @@ def paper_blocks(entry: DigestEntry, number: int, lang: str) -> list[Block]:
         (Span(f"{t(lang, 'authors')}: ", italic=True), Span(_authors(paper))),
         _link_line(paper, entry.code_links, lang),
     ]
+    if entry.reason:
+        lines.insert(1, (Span(entry.reason, italic=True),))
     if paper.comment:
         lines.append((Span(f"{t(lang, 'comment')}: ", italic=True), Span(paper.comment)))
     lines.append((Span(f"{t(lang, 'summary')}: ", bold=True), Span(summary.content.one_line)))
@@ -106,7 +117,8 @@ def paper_blocks(entry: DigestEntry, number: int, lang: str) -> list[Block]:
         "bullets",
         tuple((Span(item),) for item in summary.content.takeaways),
         title=t(lang, "takeaways"),
-        actions=(Action(f"{number}. {t(lang, 'full_summary_button')}", f"/summarize {paper.id}"),),
+        actions=(Action(f"{number}. {t(lang, 'full_summary_button')}", f"/summarize {paper.id}"),
+                 Action(VOTE_LABELS[1], vote_data(paper.id, 1)), Action(VOTE_LABELS[0], vote_data(paper.id, 0))),
         paper_id=paper.id,
     )
     return [head, takeaways]

@@ -2,25 +2,31 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+from bot.arxiv.ids import ArxivIdError, parse_arxiv_ref
 from bot.commands import Dispatcher
 from bot.models import ChatRef
-from bot.ports import Command, CommandSpec
+from bot.ports import Command, CommandSpec, Tapped
 from bot.replies import Reply
 from bot.services.chats import ChatLifecycle, Chats
+from bot.services.feedback import Feedback, RateLimited, UnknownPapers
 from bot.store.db import Database, get_meta, set_meta
 from bot.topics.registry import TopicRegistry
+
+log = logging.getLogger(__name__)
 
 
 class AdapterHost:
     def __init__(self, dispatcher: Dispatcher, chats: Chats, lifecycle: ChatLifecycle, topics: TopicRegistry,
-                 db: Database) -> None:
+                 db: Database, feedback: Feedback) -> None:
         self._dispatcher = dispatcher
         self._chats = chats
         self._lifecycle = lifecycle
         self._topics = topics
         self._db = db
+        self._feedback = feedback
 
     def specs(self) -> list[CommandSpec]:
         return self._dispatcher.specs()
@@ -48,6 +54,19 @@ class AdapterHost:
 
     async def chat_migrated(self, chat: ChatRef, new_chat_id: str) -> None:
         await self._lifecycle.migrated(chat, new_chat_id)
+
+    async def tap_vote(self, chat: ChatRef, user_id: str, paper_id: str, value: int) -> Tapped:
+        language = await self._chats.language(chat)
+        try:
+            up, down = await self._feedback.tap(chat, user_id, parse_arxiv_ref(paper_id), value)
+        except RateLimited as exc:
+            return Tapped(refusal=t(language, "feedback_rate_limited", limit=exc.limit))
+        except (UnknownPapers, ArxivIdError):
+            return Tapped(refusal=t(language, "tap_unknown_paper"))
+        except Exception:  # a store or network failure: the tapper gets a reason, the adapter never a traceback
+            log.warning("vote tap failed", extra={"chat": chat.key}, exc_info=True)
+            return Tapped(refusal=t(language, "tap_failed"))
+        return Tapped(up, down)
 
     async def get_meta(self, key: str) -> str | None:
         return await get_meta(self._db, key)

@@ -58,6 +58,17 @@ class DeliveryStore:
         assert plan is not None
         return plan
 
+    async def shown_before(self, target: str, day: date) -> set[str]:
+        """Papers this target was sent in a digest of an earlier day.
+
+        A replacement, a cross-list announced later or a multi-day catch-up can bring a
+        paper back; an audience that has seen it once does not get it again.
+        """
+        rows = await self.db.fetchall(
+            "SELECT DISTINCT d.paper_id FROM deliveries d JOIN digests g ON g.id = d.digest_id "
+            "WHERE g.target = ? AND g.day < ? AND g.status = 'sent'", (target, day.isoformat()))
+        return {r[0] for r in rows}
+
     async def get(self, target: str, day: date) -> DigestPlan | None:
         row = await self.db.fetchone("SELECT * FROM digests WHERE target = ? AND day = ?", (target, day.isoformat()))
         if row is None:

@@ -230,6 +230,26 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (paper_id, version, language, kind, model, prompt_version)
     );
     """,
+    # 7: 👍/👎 per audience (what a chat or one person's digest learns from), one vote per member
+    #    per paper; authors an audience follows.
+    """
+    CREATE TABLE feedback (
+        audience TEXT NOT NULL,           -- 'chat:<platform>:<chat_id>' or 'user:<platform>:<user_id>'
+        paper_id TEXT NOT NULL,
+        user TEXT NOT NULL,               -- '<platform>:<user_id>' of who voted
+        value INTEGER NOT NULL,           -- 1: liked, 0: disliked
+        at TEXT NOT NULL,
+        PRIMARY KEY (audience, paper_id, user)
+    );
+    CREATE TABLE followed_authors (
+        audience TEXT NOT NULL,
+        name TEXT NOT NULL,               -- as typed
+        key TEXT NOT NULL,                -- accent- and case-insensitive form, what is matched
+        created_by TEXT,
+        at TEXT NOT NULL,
+        PRIMARY KEY (audience, key)
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -96,6 +96,11 @@ class PaperStore:
         papers = [p for p in papers if wanted & set(p.categories)]
         return DayPapers(day=day, papers=papers)
 
+    async def author_names(self, limit: int = 20_000) -> set[str]:
+        """Every author name printed on the ``limit`` most recently stored papers (for /follow's suggestions)."""
+        rows = await self.db.fetchall("SELECT authors FROM papers ORDER BY rowid DESC LIMIT ?", (limit,))
+        return {name for row in rows for name in json.loads(row["authors"])}
+
     async def count(self) -> int:
         row = await self.db.fetchone("SELECT COUNT(*) FROM papers")
         return int(row[0]) if row else 0

@@ -19,6 +19,10 @@ Grammar (precedence NOT > AND > OR; adjacent operands are ANDed)::
   runs of such characters with spaces, which keeps the boundary regexes down to a
   cheap ``\\w`` (a class listing the CJK ranges costs milliseconds per compile).
 * Full-width brackets and curly quotes typed on Chinese keyboards are accepted.
+* ``au:"Jianke Zhu"`` (or ``au:zhu``), as in arXiv's own search, matches the paper's
+  authors instead of its text: the name's words, whole and in order, inside one author's
+  name, ignoring case and accents (``au:muller`` matches Zoë Müller). Initials are not
+  expanded: ``au:"j zhu"`` does not match Jianke Zhu.
 
 Both sides are normalised the same way (NFKC, lower case, separator runs become
 one space) so :class:`~bot.topics.matcher.FilterIndex` can find terms with
@@ -29,13 +33,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 __all__ = [
     "And", "Expression", "ExpressionError", "MAX_DEPTH", "MAX_LENGTH", "MAX_TERMS",
-    "Node", "Not", "Or", "Term", "is_word_char", "join_fields", "normalize_text", "parse",
+    "Node", "Not", "Or", "Term", "fold_name", "is_word_char", "join_authors", "join_fields", "normalize_text",
+    "parse",
 ]
 
 MAX_LENGTH = 1000
@@ -81,6 +86,17 @@ def normalize_text(text: str) -> str:
     return _SEPARATORS.sub(" ", text).strip()
 
 
+def fold_name(name: str) -> str:
+    """A name without accents, in the matching form: "Zoë Müller" -> "zoe muller"."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
+    return normalize_text(plain.replace(".", " "))
+
+
+def join_authors(authors: Sequence[str]) -> str:
+    """Authors joined so that an ``au:`` term can only match inside one name."""
+    return _FIELD_SEP.join(fold_name(a) for a in authors)
+
+
 def join_fields(*fields: str) -> str:
     """Normalise fields and join them so that no term can match across two of them."""
     return _FIELD_SEP.join(normalize_text(f) for f in fields)
@@ -119,6 +135,7 @@ class Term:
     key: str  # normalised: what is searched for
     wildcard: bool = False
     text: str = field(default="", compare=False)  # as typed (lower case), for display
+    author: bool = False  # au:"Name": searched in the authors, not in title and abstract
     left_bounded: bool = field(init=False, compare=False)
     right_bounded: bool = field(init=False, compare=False)
     plural: bool = field(init=False, compare=False)
@@ -129,14 +146,18 @@ class Term:
         set_(self, "text", self.text or self.key)
         set_(self, "left_bounded", is_word_char(self.key[0]))
         set_(self, "right_bounded", not self.wildcard and is_word_char(last))
-        set_(self, "plural", self.right_bounded and last.isalpha())
+        set_(self, "plural", self.right_bounded and last.isalpha() and not self.author)
 
     @property
     def label(self) -> str:
-        """Human form: ``talking head``, ``avatar*``."""
+        """Human form: ``talking head``, ``avatar*``, ``au:zhu``."""
+        if self.author:
+            return f"au:{self.text}"
         return f"{self.text}*" if self.wildcard else self.text
 
     def __str__(self) -> str:
+        if self.author:
+            return f'au:"{self.text}"'
         if self.wildcard:
             return f"{self.text}*"
         bare = self.text and not any(c.isspace() or c in '()"*' for c in self.text)
@@ -210,25 +231,35 @@ def evaluate(node: Node, found: Callable[[Term], bool]) -> bool:
 class Expression:
     """A parsed expression whose term regexes are compiled once, at parse time."""
 
-    __slots__ = ("root", "terms", "_positive", "_patterns")
+    __slots__ = ("root", "terms", "anchors", "_positive", "_patterns")
 
     def __init__(self, root: Node) -> None:
         polarity: dict[Term, bool] = {}
         _walk(root, True, polarity)
         self.root = root
         self.terms: tuple[Term, ...] = tuple(polarity)
-        self._positive = tuple(t for t, pos in polarity.items() if pos)
+        self.anchors = tuple(t for t, pos in polarity.items() if pos)  # any of them can make it match
+        self._positive = tuple(t for t in self.anchors if not t.author)  # the text evidence
         self._patterns = {t: _pattern(t) for t in self.terms}
 
-    def matches(self, *fields: str) -> bool:
-        """True if the text matches; pass title and abstract separately so phrases stay inside one."""
+    def matches(self, *fields: str, authors: Sequence[str] = ()) -> bool:
+        """True if the text matches; pass title and abstract separately so phrases stay inside one.
+
+        ``au:`` terms look only at ``authors``.
+        """
         text = join_fields(*fields)
+        names: str | None = None
         seen: dict[Term, bool] = {}
 
         def found(term: Term) -> bool:
+            nonlocal names
             hit = seen.get(term)
             if hit is None:
-                hit = seen[term] = self._patterns[term].search(text) is not None
+                if term.author:
+                    names = join_authors(authors) if names is None else names
+                    hit = seen[term] = self._patterns[term].search(names) is not None
+                else:
+                    hit = seen[term] = self._patterns[term].search(text) is not None
             return hit
 
         return evaluate(self.root, found)
@@ -236,9 +267,27 @@ class Expression:
     def hits(self, title: str, abstract: str) -> tuple[int, int]:
         """Distinct positive terms found in each field: repetition in an abstract should not
         outrank a term in the title, while touching more facets of a topic should."""
-        t, a = normalize_text(title), normalize_text(abstract)
-        pats = [self._patterns[term] for term in self._positive]
-        return sum(p.search(t) is not None for p in pats), sum(p.search(a) is not None for p in pats)
+        in_title, in_abstract = self.evidence(title, abstract)
+        return len(in_title), len(in_abstract)
+
+    def evidence(self, title: str, abstract: str) -> tuple[tuple[Term, ...], tuple[Term, ...]]:
+        """The distinct positive terms each field shows, the longest match winning.
+
+        "Head Avatar" is one piece of evidence, not two: a term counts only where some
+        match of it is not inside a longer term's match (``avatar`` inside ``head avatar``).
+        """
+        return self._evidence(normalize_text(title)), self._evidence(normalize_text(abstract))
+
+    def _evidence(self, text: str) -> tuple[Term, ...]:
+        spans = {term: [m.span() for m in self._patterns[term].finditer(text)] for term in self._positive}
+        found = {term: s for term, s in spans.items() if s}
+        longer = [s for ss in found.values() for s in ss]
+
+        def covered(span: tuple[int, int]) -> bool:
+            start, end = span
+            return any(o[0] <= start and end <= o[1] and o[1] - o[0] > end - start for o in longer)
+
+        return tuple(term for term, ss in found.items() if not all(covered(s) for s in ss))
 
     def positive_terms(self) -> list[str]:
         """Terms that count as hits (not under an odd number of NOTs), e.g. ``talking head``."""
@@ -263,7 +312,7 @@ class Expression:
 
 @dataclass(frozen=True)
 class _Tok:
-    kind: str  # TERM PHRASE LPAREN RPAREN AND OR NOT
+    kind: str  # TERM PHRASE AUTHOR LPAREN RPAREN AND OR NOT
     value: str
     pos: int
 
@@ -284,6 +333,19 @@ def _tokenize(src: str, original: str) -> list[_Tok]:
                 raise ExpressionError("unclosed quote", original, i)
             toks.append(_Tok("PHRASE", src[i + 1 : j], i))
             i = j + 1
+        elif src[i : i + 3].lower() == "au:":
+            j = i + 3
+            if j < n and src[j] == '"':
+                end = src.find('"', j + 1)
+                if end < 0:
+                    raise ExpressionError("unclosed quote", original, j)
+                toks.append(_Tok("AUTHOR", src[j + 1 : end], i))
+                i = end + 1
+            else:
+                while j < n and not src[j].isspace() and src[j] not in '()"':
+                    j += 1
+                toks.append(_Tok("AUTHOR", src[i + 3 : j], i))
+                i = j
         elif c == "-":
             if i + 1 >= n or src[i + 1].isspace() or src[i + 1] == ")":
                 raise ExpressionError("missing term after '-'", original, i)
@@ -302,6 +364,11 @@ def _tokenize(src: str, original: str) -> list[_Tok]:
 
 def _make_term(tok: _Tok, original: str) -> Term:
     raw, wildcard = tok.value, False
+    if tok.kind == "AUTHOR":
+        key = fold_name(raw)
+        if not any(c.isalpha() for c in key):
+            raise ExpressionError("au: needs a name, like au:\"Jianke Zhu\"", original, tok.pos)
+        return Term(key, text=" ".join(raw.split()).lower(), author=True)
     if tok.kind == "TERM" and "*" in raw:
         star = raw.index("*")
         if star != len(raw) - 1 or len(raw) < 3 or not raw[-2].isalnum():
@@ -345,7 +412,7 @@ class _Parser:
 
     def parse_and(self, depth: int, after: _Tok | None) -> Node:
         parts = [self.parse_unary(depth, after)]
-        while (tok := self.peek()) is not None and tok.kind in ("AND", "TERM", "PHRASE", "LPAREN", "NOT"):
+        while (tok := self.peek()) is not None and tok.kind in ("AND", "TERM", "PHRASE", "AUTHOR", "LPAREN", "NOT"):
             parts.append(self.parse_unary(depth, self.take() if tok.kind == "AND" else None))
         return _combine(And, parts)
 

@@ -8,6 +8,7 @@ that could possibly match.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -26,6 +27,7 @@ from bot.topics.expression import (
     Or,
     Term,
     is_word_char,
+    join_authors,
     join_fields,
     parse,
 )
@@ -37,6 +39,10 @@ HOME_CATEGORY_BONUS = 0.5  # at equal hits, a paper filed in the topic beats a c
 
 
 @lru_cache(maxsize=4096)
+def _author_pattern(term: Term) -> re.Pattern[str]:
+    return re.compile(rf"(?<!\w){re.escape(term.key)}(?!\w)")
+
+
 def compiled(expression: str) -> Expression:
     """Parse once per distinct string; topics and filters repeat the same few strings."""
     return parse(expression)
@@ -58,7 +64,7 @@ def score(topic: Topic, paper: Paper) -> float | None:
     if topic.categories and not _categories(paper) & set(topic.categories):
         return None
     expr = compiled(topic.expression)
-    if not expr.matches(paper.title, paper.abstract):
+    if not expr.matches(paper.title, paper.abstract, authors=paper.authors):
         return None
     title_hits, abstract_hits = expr.hits(paper.title, paper.abstract)
     bonus = HOME_CATEGORY_BONUS if paper.primary_category in topic.categories else 0.0
@@ -182,7 +188,11 @@ class FilterIndex:
         # Per key: (length, left_bounded, right_bounded, plural, term id); wildcard and
         # exact forms of one key share an automaton entry.
         variants: dict[str, list[tuple[int, bool, bool, bool, int]]] = {}
+        # au: terms are searched in the authors, which are few and short: a regex each is enough.
+        self._author_terms = [(tid, _author_pattern(term)) for term, tid in term_ids.items() if term.author]
         for term, tid in term_ids.items():
+            if term.author:
+                continue
             variants.setdefault(term.key, []).append(
                 (len(term.key), term.left_bounded, term.right_bounded, term.plural, tid)
             )
@@ -201,7 +211,7 @@ class FilterIndex:
         self._unanchored: list[int] = []  # exprs that can match with no term found ("NOT survey")
         for eid, expr in enumerate(self._exprs):
             by_term = self._plain_by_term if _is_plain(expr.root) else self._other_by_term
-            for term in expr.positive:
+            for term in expr.anchors:
                 by_term[term_ids[term]].append(eid)
             evaluator = _evaluator(expr.root, term_ids)
             self._eval.append(evaluator)
@@ -227,6 +237,9 @@ class FilterIndex:
     def _found_terms(self, paper: Paper) -> set[int]:
         """Ids of terms occurring in title or abstract, with the same boundary rules as the regexes."""
         found: set[int] = set()
+        if self._author_terms:
+            names = join_authors(paper.authors)
+            found.update(tid for tid, pattern in self._author_terms if pattern.search(names))
         if self._automaton is None:
             return found
         text = join_fields(paper.title, paper.abstract)

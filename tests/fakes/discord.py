@@ -75,6 +75,13 @@ class Posted:
     token: str | None = None  # interaction token for callbacks and follow-ups
     kind: str = "message"  # message, callback, followup, edit
     fills_original: bool = False  # the first follow-up after a defer: it becomes the "thinking…" message
+    message_id: str | None = None  # for messages posted to a channel
+
+    @property
+    def buttons(self) -> list[dict[str, Any]]:
+        """Every button under the message, row by row (what a member can press)."""
+        return [c for row in self.payload.get("components") or [] for c in row.get("components") or []
+                if c.get("type") == 2]
 
     @property
     def content(self) -> str:
@@ -140,6 +147,23 @@ def limit_problems(payload: dict[str, Any]) -> list[str]:
         total += len(title) + len(description) + len(footer) + len(author)
     if total > 6000:
         problems.append(f"embeds: {total} characters > 6000")
+    rows = payload.get("components") or []
+    if len(rows) > 5:
+        problems.append(f"components: {len(rows)} rows > 5")
+    custom_ids: set[str] = set()
+    for i, row in enumerate(rows):
+        buttons = row.get("components") or []
+        if row.get("type") != 1 or not 1 <= len(buttons) <= 5:
+            problems.append(f"components.{i}: an action row holds 1..5 components")
+        for j, button in enumerate(buttons):
+            custom_id, label = button.get("custom_id") or "", button.get("label") or ""
+            if button.get("type") == 2 and button.get("style") != 5 and not 1 <= len(custom_id) <= 100:
+                problems.append(f"components.{i}.components.{j}.custom_id: {len(custom_id)} not in 1..100")
+            if custom_id and custom_id in custom_ids:
+                problems.append(f"components.{i}.components.{j}.custom_id: duplicate")
+            custom_ids.add(custom_id)
+            if len(label) > 80:
+                problems.append(f"components.{i}.components.{j}.label: {len(label)} > 80")
     return problems
 
 
@@ -164,6 +188,7 @@ class FakeDiscord(FakeServer):
         self._seq = 0
         self._ids = itertools.count(1_300_000_000_000_000_000)
         self._command_ids: dict[str, str] = {}
+        self._pressed: dict[str, Posted] = {}  # component interaction id -> the message pressed
         self._originals: dict[str, dict[str, bool]] = {}  # token -> deferred/ephemeral/filled/deleted
         super().__init__()
 
@@ -270,6 +295,40 @@ class FakeDiscord(FakeServer):
         await self.dispatch("INTERACTION_CREATE", payload)
         return FakeInteraction(interaction_id, token, payload)
 
+    async def press(self, message: Posted, custom_id: str | None = None, *, user_id: int = USER_ID,
+                    guild_id: int | None = GUILD_ID) -> FakeInteraction:
+        """A member pressed a button under a message the bot posted: INTERACTION_CREATE type 3
+        (MESSAGE_COMPONENT) with ``data.custom_id`` and the message as Discord stores it."""
+        if custom_id is None:
+            custom_id = message.buttons[0]["custom_id"]
+        interaction_id = str(next(self._ids))
+        token = f"itoken-{interaction_id}"
+        user = user_payload(user_id)
+        channel_id = message.channel_id or str(CHANNEL_ID)
+        stored = self.message_payload(channel_id, message.payload, [])
+        stored["id"] = message.message_id or stored["id"]
+        payload: dict[str, Any] = {
+            "id": interaction_id, "application_id": str(APP_ID), "type": 3, "token": token, "version": 1,
+            "data": {"custom_id": custom_id, "component_type": 2}, "message": stored, "locale": "en-US",
+            "attachment_size_limit": 25 * 1024 * 1024, "entitlements": [], "app_permissions": str(MANAGER),
+            "channel_id": channel_id,
+        }
+        if guild_id is None:
+            payload.update(user=user, context=1, channel={"id": channel_id, "type": 1, "recipients": [user],
+                                                          "last_message_id": None},
+                           authorizing_integration_owners={"0": str(user_id)})
+        else:
+            payload.update(
+                guild_id=str(guild_id), channel=self.channel_payload(channel_id, guild_id), context=0,
+                guild_locale="en-US",
+                member={"user": user, "roles": [], "joined_at": _now(), "deaf": False, "mute": False, "flags": 0,
+                        "nick": None, "pending": False, "permissions": str(MEMBER)},
+                authorizing_integration_owners={"0": str(guild_id)},
+            )
+        self._pressed[interaction_id] = message
+        await self.dispatch("INTERACTION_CREATE", payload)
+        return FakeInteraction(interaction_id, token, payload)
+
     # ------------------------------------------------------------ payloads
 
     def channel_payload(self, channel_id: int | str, guild_id: int | None = GUILD_ID) -> dict[str, Any]:
@@ -308,7 +367,7 @@ class FakeDiscord(FakeServer):
             "content": payload.get("content") or "", "author": user_payload(BOT_ID, "paperbot", bot=True),
             "embeds": payload.get("embeds") or [], "attachments": attachments, "timestamp": _now(),
             "edited_timestamp": None, "tts": False, "mention_everyone": False, "mentions": [], "mention_roles": [],
-            "pinned": False, "flags": int(payload.get("flags") or 0), "components": [],
+            "pinned": False, "flags": int(payload.get("flags") or 0), "components": payload.get("components") or [],
         }
         if webhook:
             message["webhook_id"] = str(APP_ID)
@@ -410,9 +469,17 @@ class FakeDiscord(FakeServer):
         if kind in (4, 5):
             self._originals[token] = {"deferred": kind == 5, "ephemeral": bool(flags & EPHEMERAL),
                                       "filled": kind == 4, "deleted": False}
-        interaction = {"id": request.match_info["id"], "type": 2, "response_message_loading": kind == 5,
-                       "response_message_ephemeral": bool(flags & EPHEMERAL)}
+        pressed = self._pressed.get(request.match_info["id"])
+        interaction = {"id": request.match_info["id"], "type": 3 if pressed is not None else 2,
+                       "response_message_loading": kind == 5, "response_message_ephemeral": bool(flags & EPHEMERAL)}
         resource: dict[str, Any] = {"type": kind}
+        if kind in (6, 7) and pressed is None:
+            return _json({"code": 40060, "message": "Interaction has already been acknowledged"}, 400)
+        if kind == 7 and pressed is not None:  # UPDATE_MESSAGE: the pressed message changes in place
+            pressed.payload = {**pressed.payload, **{k: v for k, v in data.items() if k != "flags"}}
+            message = self.message_payload(pressed.channel_id or str(CHANNEL_ID), pressed.payload, [])
+            message["id"] = pressed.message_id or message["id"]
+            resource["message"] = message
         if kind in (4, 5):
             message = self.message_payload(str(CHANNEL_ID), data, files, webhook=True)
             interaction["response_message_id"] = message["id"]
@@ -436,9 +503,11 @@ class FakeDiscord(FakeServer):
                 return _json({"code": 10008, "message": "Unknown Message"}, 404)
             original["filled"], fills = True, True
             payload = {**payload, "flags": EPHEMERAL if original["ephemeral"] else 0}
-        self.followups.append(Posted(payload, files, token=token, kind="followup", fills_original=fills))
+        message = self.message_payload(str(CHANNEL_ID), payload, files, webhook=True)
+        self.followups.append(Posted(payload, files, channel_id=str(CHANNEL_ID), token=token, kind="followup",
+                                     fills_original=fills, message_id=message["id"]))
         if request.query.get("wait") in ("true", "1", "True"):
-            return _json(self.message_payload(str(CHANNEL_ID), payload, files, webhook=True))
+            return _json(message)
         return web.Response(status=204, headers={"Via": "1.1 google"})
 
     async def _edit(self, request: web.Request) -> web.Response:
@@ -474,8 +543,9 @@ class FakeDiscord(FakeServer):
             return self._reject(request, problems)
         if not (payload.get("content") or payload.get("embeds") or files):
             return _json({"code": 50006, "message": "Cannot send an empty message"}, 400)
-        self.messages.append(Posted(payload, files, channel_id=channel_id))
-        return _json(self.message_payload(channel_id, payload, files))
+        message = self.message_payload(channel_id, payload, files)
+        self.messages.append(Posted(payload, files, channel_id=channel_id, message_id=message["id"]))
+        return _json(message)
 
     async def _get_channel(self, request: web.Request) -> web.Response:
         channel_id = request.match_info["channel"]

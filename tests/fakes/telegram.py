@@ -180,6 +180,7 @@ class FakeTelegram(FakeServer):
         self.requests: list[tuple[str, JSON]] = []
         self.actions: list[tuple[int | str, str]] = []
         self.callback_answers: list[JSON] = []
+        self.markup_edits: list[JSON] = []
         self.commands: dict[str | None, list[JSON]] = {}
         self.webhook: JSON | None = None  # what setWebhook asked for; updates are then pushed there
         self.webhook_statuses: list[int] = []
@@ -534,6 +535,20 @@ class FakeTelegram(FakeServer):
             if sent.chat_id == params.get("chat_id") and sent.message_id == params.get("message_id"):
                 sent.text, sent.parse_mode = text, params.get("parse_mode")
                 return self._result(sent, {"text": plain, "edit_date": int(time.time())})
+        raise ApiError(400, "Bad Request: message to edit not found")
+
+    async def _api_editMessageReplyMarkup(self, params: JSON) -> JSON:
+        markup = params.get("reply_markup")
+        self._check_markup(markup)
+        for sent in self.sent:
+            if sent.chat_id == params.get("chat_id") and sent.message_id == params.get("message_id"):
+                if (sent.reply_markup or None) == (markup or None):
+                    raise ApiError(400, "Bad Request: message is not modified: specified new message content "
+                                        "and reply markup are exactly the same as a current content and reply "
+                                        "markup of the message")
+                sent.reply_markup = markup
+                self.markup_edits.append(params)
+                return self._result(sent, {"text": sent.plain, "edit_date": int(time.time())})
         raise ApiError(400, "Bad Request: message to edit not found")
 
     async def _api_sendPhoto(self, params: JSON) -> JSON:

@@ -37,6 +37,7 @@ from discord.http import Route
 
 from bot.adapters.base import AdapterBase
 from bot.adapters.discord.render import OutMessage, escape, fit, render
+from bot.adapters.discord.votes import VoteButton, relabeled, vote_view
 from bot.config import ConfigError, Settings
 from bot.i18n import t
 from bot.models import ChatKind, ChatRef
@@ -110,6 +111,7 @@ class _Client(discord.Client):
         )
         self.adapter = adapter
         self.tree = _Tree(self)
+        self.add_dynamic_items(VoteButton)  # digest buttons from before a restart still reach on_vote
         self.connected = asyncio.Event()
 
     async def on_connect(self) -> None:
@@ -286,6 +288,32 @@ class DiscordAdapter(AdapterBase):
                 await interaction.edit_original_response(**_edit_kwargs(msg))
                 continue
             await interaction.followup.send(**kwargs, ephemeral=msg.ephemeral, wait=True)
+
+    async def on_vote(self, interaction: Interaction, paper_id: str, value: int) -> None:
+        """A 👍/👎 tap: recorded, then shown by updating the buttons in place (type 7), quietly.
+
+        A refusal (rate limit, a paper arXiv no longer has) is told to the tapper alone.
+        """
+        chat = self.chat_for(interaction)
+        work = asyncio.ensure_future(self.host_or_fail.tap_vote(chat, str(interaction.user.id), paper_id, value))
+        done, _ = await asyncio.wait({work}, timeout=FAST_REPLY_SECONDS)
+        if not done:  # fetching an unknown paper from arXiv: acknowledge within Discord's 3 s
+            await interaction.response.defer()  # DEFERRED_UPDATE_MESSAGE
+        tapped = await work
+        late = interaction.response.is_done()
+        if tapped.refusal is not None:
+            if late:
+                await interaction.followup.send(escape(tapped.refusal), ephemeral=True)
+            else:
+                await interaction.response.send_message(escape(tapped.refusal), ephemeral=True)
+            return
+        view = relabeled(interaction.message, paper_id, tapped)
+        if view is not None and late:
+            await interaction.edit_original_response(view=view)
+        elif view is not None:
+            await interaction.response.edit_message(view=view)  # UPDATE_MESSAGE: the buttons show the counts
+        elif not late:
+            await interaction.response.defer()  # acknowledged, nothing to change
 
     async def on_command_error(self, interaction: Interaction, error: app_commands.AppCommandError) -> None:
         """Every failure becomes one friendly ephemeral line; details go to the log only."""
@@ -484,13 +512,18 @@ def _send_kwargs(msg: OutMessage) -> dict[str, Any]:
         kwargs["embeds"] = msg.embeds
     if msg.files:
         kwargs["files"] = msg.discord_files()
+    if msg.votes:
+        kwargs["view"] = vote_view(msg.votes)
     return kwargs
 
 
 def _edit_kwargs(msg: OutMessage) -> dict[str, Any]:
     """Like :func:`_send_kwargs` for an edit: every field is set, so nothing of "thinking…" remains."""
-    return {"content": msg.content or None, "embeds": msg.embeds or [], "attachments": msg.discord_files(),
-            "allowed_mentions": NO_MENTIONS}
+    kwargs: dict[str, Any] = {"content": msg.content or None, "embeds": msg.embeds or [],
+                              "attachments": msg.discord_files(), "allowed_mentions": NO_MENTIONS}
+    if msg.votes:
+        kwargs["view"] = vote_view(msg.votes)
+    return kwargs
 
 
 def _log_gateway_end(task: asyncio.Task[None]) -> None:

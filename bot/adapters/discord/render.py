@@ -52,6 +52,7 @@ class OutMessage:
     embeds: list[discord.Embed] = field(default_factory=list)
     files: list[tuple[str, bytes]] = field(default_factory=list)
     ephemeral: bool = False  # only meaningful as an interaction reply
+    votes: list[tuple[int, str]] = field(default_factory=list)  # (number, paper id): 👍/👎 buttons to show
 
     def discord_files(self) -> list[discord.File]:
         return [discord.File(io.BytesIO(data), filename=name) for name, data in self.files]
@@ -217,7 +218,11 @@ def render_digest(digest: Digest) -> list[OutMessage]:
     count = escape(t(lang, "digest_count", n=len(digest.entries) + digest.more))
     embeds = [paper_embed(entry, n, lang) for n, entry in enumerate(digest.entries, 1)]
     more = fit(t(lang, "digest_more", n=digest.more, topic=digest.topic.name), 1000) if digest.more else None
-    return _messages_from_embeds(embeds, f"{header}\n{count}", more, [])
+    messages = _messages_from_embeds(embeds, f"{header}\n{count}", more, [])
+    papers = iter(enumerate((e.paper.id for e in digest.entries), 1))
+    for message in messages:  # each message's embeds are the next papers, in order
+        message.votes = [next(papers) for _ in message.embeds]
+    return messages
 
 
 def paper_embed(entry: DigestEntry, number: int, lang: str) -> discord.Embed:
@@ -227,6 +232,8 @@ def paper_embed(entry: DigestEntry, number: int, lang: str) -> discord.Embed:
         f"*{escape(t(lang, 'authors'))}:* {fit(_authors(paper), 700)}",
         _links(paper, entry.code_links, lang),
     ]
+    if entry.reason:
+        lines.insert(0, f"*{fit(entry.reason, 300)}*")
     if paper.comment:
         lines.append(f"*{escape(t(lang, 'comment'))}:* {fit(paper.comment, 400)}")
     lines.append(f"**{escape(t(lang, 'summary'))}:** {fit(summary.content.one_line, 600)}")

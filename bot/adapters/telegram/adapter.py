@@ -48,11 +48,12 @@ from telegram.ext import (
 from bot.adapters.base import AdapterBase
 from bot.adapters.telegram.lifecycle import bot_api_root, initialize, stop_updater
 from bot.adapters.telegram.send import TelegramSender, api_chat_id
+from bot.adapters.telegram.votes import on_vote
 from bot.commands import parse_line, tokenize
 from bot.config import ConfigError, Settings
 from bot.i18n import t
 from bot.models import ChatKind, ChatRef
-from bot.ports import ChatUnavailable, Command, CommandSpec, Host, OnSent
+from bot.ports import ChatUnavailable, Command, CommandSpec, Host, OnSent, parse_vote_data
 from bot.replies import Error, Reply
 
 log = logging.getLogger(__name__)
@@ -192,8 +193,13 @@ class TelegramAdapter(AdapterBase):
         query: CallbackQuery | None = update.callback_query
         if query is None or not query.data or query.message is None:
             return
-        parsed = parse_line(query.data)
         chat = query.message.chat
+        vote = parse_vote_data(query.data)
+        if vote is not None:
+            message = query.message if isinstance(query.message, Message) else None
+            await self.track(on_vote(self.host_or_fail, query, _chat_ref(chat, message), *vote))
+            return
+        parsed = parse_line(query.data)
         # In a channel every reader gets their own answer, so the cooldown is per reader there.
         key = (query.from_user.id if chat.type == ChatType.CHANNEL else chat.id, query.data)
         now = time.monotonic()

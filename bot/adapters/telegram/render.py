@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from bot.ports import parse_vote_data
 from bot.render.document import Action, Block, Line, Span, digest_document, summary_document, text_document
 from bot.render.split import Message, pack
 from bot.replies import Digest, Error, Summary, Text
@@ -111,7 +112,16 @@ def _outgoing(message: Message) -> Outgoing:
 
 
 def button_rows(actions: tuple[Action, ...]) -> list[list[Action]]:
-    return [list(actions[i : i + BUTTONS_PER_ROW]) for i in range(0, len(actions), BUTTONS_PER_ROW)]
+    """Commands two to a row; a paper's 👍/👎 share the row of its "Full summary" button."""
+    if not any(parse_vote_data(a.command) for a in actions):
+        return [list(actions[i : i + BUTTONS_PER_ROW]) for i in range(0, len(actions), BUTTONS_PER_ROW)]
+    rows: list[list[Action]] = []
+    for action in actions:
+        if rows and parse_vote_data(action.command) is not None:
+            rows[-1].append(action)
+        else:
+            rows.append([action])
+    return rows
 
 
 def caption_for(reply: Summary) -> str:

@@ -1,0 +1,31 @@
+"""Real arXiv announcement days (../shared/arxiv-listings) as :class:`Paper` lists, for benchmarks."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from datetime import date
+from pathlib import Path
+
+from bot.models import Paper
+
+LISTINGS = Path(__file__).resolve().parents[2] / "shared" / "arxiv-listings"
+
+
+def days(directory: Path = LISTINGS) -> list[tuple[date, list[Paper]]]:
+    """Each listing day, oldest first; an id listed under several categories is kept once."""
+    result = []
+    for path in sorted(directory.glob("*.jsonl.gz")):
+        day = date.fromisoformat(path.name[:10])
+        papers: dict[str, Paper] = {}
+        with gzip.open(path, "rt", encoding="utf-8") as fh:
+            for line in fh:
+                row = json.loads(line)
+                cats = tuple(row.get("categories") or ())
+                papers.setdefault(row["id"], Paper(
+                    id=row["id"], version=1, title=" ".join(row["title"].split()),
+                    authors=tuple(row.get("authors") or ()), abstract=" ".join((row.get("summary") or "").split()),
+                    comment=row.get("comment"), categories=cats, primary_category=cats[0] if cats else None,
+                    announce_type="new", announced=day))
+        result.append((day, list(papers.values())))
+    return result
