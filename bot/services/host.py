@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.arxiv.ids import ArxivIdError, parse_arxiv_ref
 from bot.commands import Dispatcher
+from bot.i18n import t
 from bot.models import ChatRef
 from bot.ports import Command, CommandSpec, Tapped
 from bot.replies import Reply
