@@ -75,6 +75,8 @@ class Settings(BaseSettings):
     openai_api_key: SecretStr | None = Field(None, validation_alias=_env("OPENAI_API_KEY"))
     openai_model: str = Field("gpt-4o-mini", validation_alias=_env("PAPERBOT_OPENAI_MODEL"))
     openai_base_url: str | None = Field(None, validation_alias=_env("PAPERBOT_OPENAI_BASE_URL"))
+    # Dense embeddings for relevance (Gemini or OpenAI-compatible, whichever backend is configured); empty = off
+    embedding_model: str = Field("", max_length=200, validation_alias=_env("PAPERBOT_EMBEDDING_MODEL"))
     llm_timeout_seconds: float = Field(120.0, gt=0, validation_alias=_env("PAPERBOT_LLM_TIMEOUT_SECONDS"))
     llm_concurrency: int = Field(4, ge=1, le=64, validation_alias=_env("PAPERBOT_LLM_CONCURRENCY"))
     llm_requests_per_minute: int = Field(30, ge=1, validation_alias=_env("PAPERBOT_LLM_REQUESTS_PER_MINUTE"))

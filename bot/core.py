@@ -33,6 +33,7 @@ from bot.services.subscriptions import Subscriptions
 from bot.store import Store
 from bot.store.quotas import Caps
 from bot.summarizer.service import Summarizer
+from bot.topics.embedders import Embeddings, make_embedder
 from bot.topics.profiles import Profiles
 from bot.topics.registry import TopicRegistry
 from handlers.digest import DigestHandlers
@@ -64,7 +65,9 @@ class Core:
         self.personal = PersonalMatcher(self.topics, store.filters, matches)
         self.listings = Listings(source, store.papers, store.subscriptions, self.topics, self.personal.categories,
                                  clock)
-        self.profiles = Profiles(store.feedback, store.papers)
+        embedder = make_embedder(settings)
+        self.embeddings = Embeddings(embedder, store.embeddings) if embedder is not None else None
+        self.profiles = Profiles(store.feedback, store.papers, self.embeddings)
         self.digests = DigestBuilder(self.listings, matches, self.personal, summarizer, clock, self.profiles)
         self.catalog = PaperCatalog(store.papers, source)
         self.feedback = Feedback(store.feedback, self.catalog, self.profiles)
@@ -104,7 +107,10 @@ class Core:
     async def close(self) -> None:
         """Close everything that holds a connection; an open aiosqlite connection hangs exit."""
         await self.scheduler.stop()
-        for closer in (self.summarizer.aclose, self.source.aclose, self.store.close):
+        closers = [self.summarizer.aclose, self.source.aclose]
+        if self.embeddings is not None:
+            closers.append(self.embeddings.aclose)
+        for closer in (*closers, self.store.close):
             try:
                 await closer()
             except Exception:  # keep closing the rest

@@ -8,6 +8,7 @@ from bot.clock import Clock, system_clock
 from bot.store.chats import ChatStore, SubscriptionStore
 from bot.store.db import Database
 from bot.store.deliveries import DeliveryStore
+from bot.store.embeddings import EmbeddingStore
 from bot.store.feedback import FeedbackStore
 from bot.store.filters import FilterStore
 from bot.store.papers import PaperStore
@@ -28,6 +29,7 @@ class Store:
         self.summaries = SummaryStore(db)
         self.quotas = QuotaStore(db)
         self.feedback = FeedbackStore(db)
+        self.embeddings = EmbeddingStore(db)
 
     @classmethod
     async def open(cls, path: str | Path, clock: Clock = system_clock) -> Store:

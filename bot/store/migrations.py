@@ -250,6 +250,17 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (audience, key)
     );
     """,
+    # 8: dense embeddings of papers (title and abstract), computed once per paper and model and
+    #    shared by every audience, like summaries.
+    """
+    CREATE TABLE paper_embeddings (
+        paper_id TEXT NOT NULL,
+        model TEXT NOT NULL,
+        vector BLOB NOT NULL,             -- float32, little-endian
+        at TEXT NOT NULL,
+        PRIMARY KEY (paper_id, model)
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,7 +1,8 @@
 """What an audience has taught: its votes as papers, and the authors it follows.
 
 Digests ask for a profile each time they are built, so a 👍 changes the next digest with
-no restart; profiles are cached until the feedback store changes.
+no restart; profiles are cached until the feedback store changes. With an embedding
+model configured, the papers' cached dense vectors join the ranking.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from bot.models import Paper, Topic
 from bot.store.feedback import FeedbackStore
 from bot.store.papers import PaperStore
+from bot.topics.embedders import Embeddings
 from bot.topics.relevance import Model, Scored, TextSpace, Vote, learn, rank
 
 
@@ -29,9 +31,10 @@ class Profile:
 
 
 class Profiles:
-    def __init__(self, feedback: FeedbackStore, papers: PaperStore) -> None:
+    def __init__(self, feedback: FeedbackStore, papers: PaperStore, embeddings: Embeddings | None = None) -> None:
         self._feedback = feedback
         self._papers = papers
+        self._embeddings = embeddings
         self._cache: dict[str, tuple[int, Profile]] = {}
 
     async def of(self, audience: str) -> Profile:
@@ -50,7 +53,10 @@ class Profiles:
     async def rank(self, audience: str | None, topic: Topic, papers: list[Paper]) -> list[Scored]:
         """``papers`` in this audience's order; without an audience, the keyword order."""
         profile = await self.of(audience) if audience else Profile()
-        return rank(topic, papers, profile.votes, profile.followed)
+        dense = None
+        if self._embeddings is not None and profile.votes:  # without votes the keyword order stands anyway
+            dense = await self._embeddings.vectors([*papers, *(v.paper for v in profile.votes)])
+        return rank(topic, papers, profile.votes, profile.followed, dense=dense)
 
     async def model(self, audience: str, topic: Topic) -> Model | None:
         """What ``/prefs`` shows: the model the audience's votes train, in the voted papers' own words."""

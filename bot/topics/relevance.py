@@ -16,7 +16,7 @@ day's papers in that day's vocabulary.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
@@ -181,11 +181,12 @@ def _timestamp(moment: datetime | None) -> float:
 
 def rank(topic: Topic, papers: Sequence[Paper], votes: Sequence[Vote] = (),
          followed: Iterable[str] = (), *, space: TextSpace | None = None,
-         model: Model | None = None) -> list[Scored]:
+         model: Model | None = None, dense: Mapping[str, np.ndarray] | None = None) -> list[Scored]:
     """``papers`` that belong to ``topic``, best first for this audience, each with its reason.
 
     Without votes the order is the keyword order exactly (ties: newer, then lower id).
-    A followed author's paper is pinned first even when no keyword matches it.
+    A followed author's paper is pinned first even when no keyword matches it. ``dense``
+    (unit embeddings by paper id) joins the TF-IDF model when it covers every paper.
     """
     authors = {author_key(a) for a in followed}
     keyword: list[float] = []
@@ -218,6 +219,9 @@ def rank(topic: Topic, papers: Sequence[Paper], votes: Sequence[Vote] = (),
             for i, j in enumerate(best):
                 if similarity[i, j] >= CLOSE_ENOUGH and kept[i].id != model.liked[j].id:
                     close[i] = model.liked[j].title
+    if votes and dense and all(p.id in dense for p in (*kept, *(v.paper for v in votes))):
+        near = _dense_scores(kept, votes, dense)
+        scores = scores + (near - near.mean()) / (near.std() or 1.0)
     result = []
     for i, p in enumerate(kept):
         if p.id in pinned:
@@ -228,3 +232,11 @@ def rank(topic: Topic, papers: Sequence[Paper], votes: Sequence[Vote] = (),
             result.append(Scored(p, float(scores[i]), keyword_reason(topic, p)))
     result.sort(key=lambda s: (-s.score, -_timestamp(s.paper.published), -_timestamp(s.paper.updated), s.paper.id))
     return result
+
+
+def _dense_scores(papers: Sequence[Paper], votes: Sequence[Vote], dense: Mapping[str, np.ndarray]) -> np.ndarray:
+    """Rocchio in embedding space: closeness to the liked papers minus closeness to the disliked."""
+    liked = [dense[v.paper.id] for v in votes if v.value == 1]
+    disliked = [dense[v.paper.id] for v in votes if v.value == 0]
+    direction = (np.mean(liked, axis=0) if liked else 0.0) - (np.mean(disliked, axis=0) if disliked else 0.0)
+    return np.asarray(np.stack([dense[p.id] for p in papers]) @ direction, dtype=np.float64)

@@ -1,6 +1,7 @@
 """A fake OpenAI-compatible chat-completions server (what ``openai.AsyncOpenAI`` posts to).
 
-With ``base_url=fake.url + "/v1"`` the client posts ``/v1/chat/completions``. Answers
+With ``base_url=fake.url + "/v1"`` the client posts ``/v1/chat/completions`` (and
+``/v1/embeddings``, answered with :func:`tests.fakes.gemini.hashed_embedding` vectors). Answers
 have the real shape (``choices[0].message.content``, ``finish_reason``,
 ``usage{prompt_tokens, completion_tokens}``); 429s carry ``retry-after`` and
 OpenAI's error body; refusals use ``finish_reason: content_filter``. The scripted
@@ -34,10 +35,27 @@ class RecordedChat:
 class FakeOpenAI(ScriptedModel):
     def __init__(self) -> None:
         self.retry_after = "0.05"
+        self.embeddings_fail = False  # answer /v1/embeddings with a 500
         super().__init__()
 
     def setup_routes(self, app: web.Application) -> None:
         app.router.add_post("/v1/chat/completions", self._counted)
+        app.router.add_post("/v1/embeddings", self._embeddings)
+
+    async def _embeddings(self, request: web.Request) -> web.Response:
+        """``/v1/embeddings``: ``input`` (a string or a list), answered with ``data[].embedding``."""
+        if self.embeddings_fail:
+            return web.json_response({"error": {"message": "The server had an error", "type": "server_error",
+                                                "param": None, "code": None}}, status=500)
+        body = await request.json()
+        texts = [body["input"]] if isinstance(body["input"], str) else list(body["input"])
+        self.embedded.append(texts)
+        tokens = sum(len(t) // 4 for t in texts)
+        return web.json_response({
+            "object": "list", "model": body.get("model", ""),
+            "data": [{"object": "embedding", "index": i, "embedding": self.embedding(t)} for i, t in enumerate(texts)],
+            "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+        })
 
     async def _answer(self, request: web.Request) -> web.Response:
         body = await request.json()
