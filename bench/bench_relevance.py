@@ -14,7 +14,9 @@ for 10,000 audiences.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import math
+import os
 import random
 import re
 import resource
@@ -24,8 +26,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
 
-from bench.listings import days
+from bench.listings import days, served_days
 from bot.models import Paper
 from bot.topics.matcher import rank as keyword_rank
 from bot.topics.presets import preset
@@ -65,8 +68,13 @@ def ndcg(top: list[Paper], persona: Persona, relevant: int) -> float:
     return dcg / ideal if ideal else 0.0
 
 
-def quality() -> dict[str, list[dict[str, float]]]:
-    listing = days()
+def quality(from_files: bool = False) -> dict[str, list[dict[str, float]]]:
+    """Per persona and day, the learned ranking against the keyword one on the same papers.
+
+    The days come through the fake arXiv and the real source (RSS plus API enrichment), as
+    a digest would get them; ``from_files`` reads the listing files directly instead.
+    """
+    listing = days() if from_files else asyncio.run(served_days())
     out: dict[str, list[dict[str, float]]] = {}
     for persona in PERSONAS:
         topic = preset(persona.topic)
@@ -145,8 +153,9 @@ def plot(results: dict[str, list[dict[str, float]]]) -> Path:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quality", action="store_true", help="skip the 10,000-audience timing")
+    parser.add_argument("--files", action="store_true", help="read the listing files, not the fake arXiv")
     args = parser.parse_args()
-    results = quality()
+    results = quality(from_files=args.files)
     print("persona | day | matched | relevant | keyword p@10 | no-feedback p@10 | learned p@10 | keyword nDCG | "
           "learned nDCG")
     for name, rows in results.items():

@@ -29,3 +29,33 @@ def days(directory: Path = LISTINGS) -> list[tuple[date, list[Paper]]]:
                     announce_type="new", announced=day))
         result.append((day, list(papers.values())))
     return result
+
+
+async def served_days(directory: Path = LISTINGS) -> list[tuple[date, list[Paper]]]:
+    """The same days as :func:`days`, each announced by the fake arXiv and read through the real source.
+
+    What a digest sees: the RSS feed of every category of the day, enriched by the API
+    (primary category, replacements flagged), so the benchmark ranks what the bot would.
+    """
+    import tempfile
+
+    from bot.arxiv.source import ArxivSource
+    from tests.conftest import make_settings
+    from tests.fakes.arxiv import ARCHIVES, FakeArxiv
+
+    arxiv = FakeArxiv(papers=[])
+    await arxiv.start()
+    result = []
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            async with ArxivSource(make_settings(arxiv, Path(tmp))) as source:
+                for path in sorted(directory.glob("*.jsonl.gz")):
+                    day = date.fromisoformat(path.name[:10])
+                    served = arxiv.announce_listing(day, directory)
+                    cats = {c for p in served for c in p.categories if c.partition(".")[0] in ARCHIVES}
+                    listed = await source.todays_papers(cats)
+                    assert listed.day == day, (listed.day, day)
+                    result.append((day, listed.papers))
+    finally:
+        await arxiv.stop()
+    return result

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gzip
 import hashlib
 import json
 import re
@@ -20,7 +21,7 @@ import zlib
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
 from email.utils import format_datetime
 from pathlib import Path
@@ -35,6 +36,8 @@ from bot.models import Paper
 from tests.fakes.base import FakeServer
 
 DATA = Path(__file__).parent / "data" / "papers.json"
+# Ten real announcement days (June 2026), one gzipped JSON line a listed paper; see their README.
+LISTINGS = Path(__file__).resolve().parents[3] / "shared" / "arxiv-listings"
 CC_BY = "http://creativecommons.org/licenses/by/4.0/"
 ARXIV_LICENSE = "http://arxiv.org/licenses/nonexclusive-distrib/1.0/"
 EASTERN = ZoneInfo("America/New_York")
@@ -171,6 +174,28 @@ class FakeArxiv(FakeServer):
             items.append((pid, kind, entry[2] if len(entry) > 2 else license))
         self.announcements[day] = items
         self.day = day
+
+    def announce_listing(self, day: date, directory: Path = LISTINGS) -> list[FakePaper]:
+        """Serve one real day of ``../shared/arxiv-listings`` as today's announcement.
+
+        Each id is announced once (the file lists a paper under each of its categories);
+        an id from before the previous month is an old paper's replacement, as in real listings.
+        """
+        papers: dict[str, FakePaper] = {}
+        with gzip.open(directory / f"{day.isoformat()}.jsonl.gz", "rt", encoding="utf-8") as fh:
+            for line in fh:
+                row = json.loads(line)
+                cats = list(row.get("categories") or ["cs.AI"])
+                when = datetime.combine(day - timedelta(days=1), dtime(18, 0), UTC)
+                papers.setdefault(row["id"], FakePaper(
+                    id=row["id"], version=1, title=" ".join(row["title"].split()), authors=list(row["authors"]),
+                    summary=row.get("summary") or "", published=when, updated=when, primary_category=cats[0],
+                    categories=cats, comment=row.get("comment") or ""))
+        recent = f"{(day.replace(day=1) - timedelta(days=1)):%y%m}"  # the previous month's id prefix
+        for paper in papers.values():
+            self.add(paper)
+        self.announce(day, [(p.id, "new" if p.id[:4] >= recent else "replace") for p in papers.values()])
+        return list(papers.values())
 
     def api_requests(self) -> list[FakeRequest]:
         return [r for r in self.requests if r.path.startswith("/api/")]
