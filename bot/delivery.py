@@ -16,7 +16,7 @@ from datetime import date, datetime
 from typing import Literal
 
 from bot.config import Settings
-from bot.digest import Audience, DigestBuilder, Person
+from bot.digest import Audience, DigestBuilder, Person, reason_text
 from bot.i18n import t
 from bot.links import code_links
 from bot.models import ChatRef, Paper, Topic
@@ -121,14 +121,16 @@ class Delivery:
             if plan is None:
                 learner = (user_audience(audience.platform, audience.user_id) if isinstance(audience, Person)
                            else chat_audience(target.chat.platform, target.chat.chat_id))
-                matched = await self._builder.matched(audience, day_papers, learner)
+                ranked = await self._builder.ranked(audience, day_papers, learner)
                 seen = await store.shown_before(target.key, day)
-                matched = [p for p in matched if p.id not in seen]
-                papers, more = matched[: target.limit], max(0, len(matched) - target.limit)
+                ranked = [s for s in ranked if s.paper.id not in seen]
+                chosen, more = ranked[: target.limit], max(0, len(ranked) - target.limit)
+                papers = [s.paper for s in chosen]
                 summaries = await self._summaries_within_quota(target, papers)
                 plan = await store.plan(target.key, day, target.chat.platform, target.chat.chat_id,
                                         [p.id for p in papers], [dump_brief(summaries[p.id]) for p in papers],
-                                        target.language, more)
+                                        target.language, more,
+                                        [reason_text(s.reason, s.paper, topic, target.language) for s in chosen])
                 if not papers:
                     # Recorded so a restart does not look again; a chat gets no empty digest.
                     await store.finish(plan.id, "empty", 0)
@@ -155,7 +157,9 @@ class Delivery:
                 shown[pid] = load_brief(text, papers_by_id[pid], language)
         missing = [papers_by_id[pid] for pid in plan.paper_ids if pid in papers_by_id and pid not in shown]
         shown.update(await self._summarizer.briefs(missing, language) if missing else {})
-        entries = tuple(DigestEntry(papers_by_id[pid], shown[pid], tuple(code_links(papers_by_id[pid])))
+        reasons = dict(zip(plan.paper_ids, plan.reasons, strict=False))
+        entries = tuple(DigestEntry(papers_by_id[pid], shown[pid], tuple(code_links(papers_by_id[pid])),
+                                    reasons.get(pid) or "")
                         for pid in plan.paper_ids if pid in shown)
         reply = Digest(topic, plan.day, language, entries, more=plan.more)
         skip = max(plan.sent_parts) + 1 if plan.sent_parts else 0

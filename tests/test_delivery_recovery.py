@@ -6,12 +6,14 @@ import asyncio
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
+import pytest
+
 from bot.models import ChatRef
 from bot.ports import OnSent
-from bot.replies import Reply
-from tests.conftest import core_with, scheduler_at
+from bot.replies import Digest, Reply
+from tests.conftest import ConsoleBot, core_with, scheduler_at
 from tests.fakes.arxiv import FakeArxiv
-from tests.fakes.recording import RecordingAdapter
+from tests.fakes.recording import Killed, RecordingAdapter
 
 LISTING = date(2026, 11, 20)
 AT_8_UTC = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
@@ -112,5 +114,34 @@ async def test_a_rebuilt_feed_without_the_expected_listing_means_a_holiday(arxiv
         assert day.day == LISTING and day.no_announcement
         assert not any("submittedDate" in r.query.get("search_query", "") for r in arxiv.requests)
         assert arxiv.api_requests() == []  # the stale feed is not enriched: one RSS request in all
+    finally:
+        await core.close()
+
+
+async def test_a_scheduled_digest_gives_each_paper_the_reason_digest_gives_even_when_resumed(
+        arxiv: FakeArxiv, tmp_path: Path) -> None:
+    arxiv.day = LISTING
+    chat = ChatRef("console", "g", "group")
+    dying = RecordingAdapter(crash_after=1)
+    core = await core_with(dying, arxiv, tmp_path)
+    try:
+        await core.store.subscriptions.upsert(chat, "virtual-humans", time(8), "UTC")
+        with pytest.raises(Killed):  # planned, one message out, then the process dies
+            await scheduler_at(core, AT_8_UTC + timedelta(minutes=1)).run_subscription(1, scheduled=AT_8_UTC)
+    finally:
+        await core.close()
+    resumed = RecordingAdapter()
+    core = await core_with(resumed, arxiv, tmp_path)
+    try:
+        scheduler = scheduler_at(core, AT_8_UTC + timedelta(minutes=1))
+        assert await scheduler.run_subscription(1, scheduled=AT_8_UTC) == "sent"
+        plan = await core.store.deliveries.get("sub:1", LISTING)
+        assert plan is not None and plan.reasons and all(r and r.startswith("matched: ") for r in plan.reasons)
+        said = await ConsoleBot(core).say("/digest virtual-humans all", chat=chat)
+        assert isinstance(said.reply, Digest)
+        by_digest = {e.paper.id: e.reason for e in said.reply.entries}
+        posted = "\n".join(text for _, _, text in [*dying.sent, *resumed.sent])
+        assert [by_digest[pid] for pid in plan.paper_ids] == list(plan.reasons)
+        assert all(reason in posted for reason in plan.reasons)
     finally:
         await core.close()

@@ -28,6 +28,7 @@ class DigestPlan:
     summaries: tuple[str | None, ...] = ()  # JSON of the summary shown per paper, in order
     language: str | None = None
     more: int = 0
+    reasons: tuple[str | None, ...] = ()  # the rendered reason per paper, in order
 
 
 class DeliveryStore:
@@ -35,13 +36,15 @@ class DeliveryStore:
         self.db = db
 
     async def plan(self, target: str, day: date, platform: str, chat_id: str, paper_ids: Sequence[str],
-                   summaries: Sequence[str | None] = (), language: str | None = None, more: int = 0) -> DigestPlan:
+                   summaries: Sequence[str | None] = (), language: str | None = None, more: int = 0,
+                   reasons: Sequence[str | None] = ()) -> DigestPlan:
         """Record the plan once; a second call for the same target and day returns the first plan.
 
         ``summaries`` are the exact texts to show, so a digest resumed after a crash renders
         the same messages even if a model answers differently the second time.
         """
         texts = list(summaries) + [None] * (len(paper_ids) - len(summaries))
+        why = list(reasons) + [None] * (len(paper_ids) - len(reasons))
         async with self.db.write() as conn:
             cursor = await conn.execute(
                 """INSERT OR IGNORE INTO digests (target, day, platform, chat_id, status, planned_at, language, more)
@@ -51,8 +54,9 @@ class DeliveryStore:
             if cursor.rowcount:
                 digest_id = cursor.lastrowid
                 await conn.executemany(
-                    "INSERT INTO deliveries (digest_id, paper_id, position, summary) VALUES (?, ?, ?, ?)",
-                    [(digest_id, pid, i, text) for i, (pid, text) in enumerate(zip(paper_ids, texts, strict=True))],
+                    "INSERT INTO deliveries (digest_id, paper_id, position, summary, reason) VALUES (?, ?, ?, ?, ?)",
+                    [(digest_id, pid, i, text, r)
+                     for i, (pid, text, r) in enumerate(zip(paper_ids, texts, why, strict=True))],
                 )
         plan = await self.get(target, day)
         assert plan is not None
@@ -74,14 +78,14 @@ class DeliveryStore:
         if row is None:
             return None
         papers = await self.db.fetchall(
-            "SELECT paper_id, summary FROM deliveries WHERE digest_id = ? ORDER BY position", (row["id"],)
+            "SELECT paper_id, summary, reason FROM deliveries WHERE digest_id = ? ORDER BY position", (row["id"],)
         )
         parts = await self.db.fetchall("SELECT part FROM sent_messages WHERE digest_id = ?", (row["id"],))
         return DigestPlan(
             id=row["id"], target=row["target"], day=date.fromisoformat(row["day"]), platform=row["platform"],
             chat_id=row["chat_id"], status=row["status"], paper_ids=tuple(r[0] for r in papers),
             sent_parts=frozenset(int(r[0]) for r in parts), summaries=tuple(r[1] for r in papers),
-            language=row["language"], more=row["more"],
+            language=row["language"], more=row["more"], reasons=tuple(r[2] for r in papers),
         )
 
     async def record_part(self, digest_id: int, part: int, message_ids: Sequence[str]) -> None:

@@ -261,6 +261,11 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (paper_id, model)
     );
     """,
+    # 9: each planned paper's one-line reason ("matched: ...", "close to ...") as rendered, so a
+    #    digest resumed after a crash shows the same reasons as /digest would have.
+    """
+    ALTER TABLE deliveries ADD COLUMN reason TEXT;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
