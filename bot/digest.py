@@ -89,20 +89,21 @@ class DigestBuilder:
         profile = await self._profiles.of(learner) if learner else None
         if isinstance(audience, Topic):
             if profile is None or not (profile.votes or profile.followed):
-                matched = self._matches(audience, day) if memo else select(audience, day.papers)
-                return [Scored(p, 0.0, keyword_reason(audience, p)) for p in matched]
+                chosen = self._matches(audience, day) if memo else select(audience, day.papers)
+                return [Scored(p, 0.0, keyword_reason(audience, p)) for p in chosen]
             unique = list({p.id: p for p in day.papers if not p.is_replacement}.values())
             return await self._profiles.rank(learner, audience, unique)
-        papers = await self._personal.match(audience.platform, audience.user_id, day)
+        matched = await self._personal.match(audience.platform, audience.user_id, day)
         if profile is None or not (profile.votes or profile.followed):
-            return [Scored(p, 0.0, Reason("none")) for p in papers]
+            return matched
+        papers = [s.paper for s in matched]
         if profile.followed:  # a followed author's new paper is in, whatever the filters
             keys = {author_key(a) for a in profile.followed}
             by_followed = [p for p in day.papers if not p.is_replacement and any(author_key(a) in keys
                                                                                   for a in p.authors)]
             papers = list({p.id: p for p in [*papers, *by_followed]}.values())
         everything = Topic("mine", "", (), "")  # the filters chose the papers; only the order is learned
-        return await self._profiles.rank(learner, everything, papers)
+        return await self._profiles.rank(learner, everything, papers, matched)
 
     async def build(
         self, audience: Audience, language: str, *, day: date | None = None, days: int = 1, limit: int = 20,

@@ -15,8 +15,9 @@ from datetime import date
 from bot.i18n import t
 from bot.models import DayPapers, Paper, Topic
 from bot.store.filters import FilterStore
-from bot.topics.matcher import FilterIndex, UserFilters
+from bot.topics.matcher import FilterIndex, UserFilters, score
 from bot.topics.registry import TopicRegistry
+from bot.topics.relevance import Reason, Scored, keyword_reason
 
 TopicMatch = Callable[[Topic, DayPapers], list[Paper]]
 
@@ -58,19 +59,30 @@ class PersonalMatcher:
             self._categories = categories
         return self._categories
 
-    async def match(self, platform: str, user_id: str, day: DayPapers) -> list[Paper]:
-        """The user's papers in ``day`` (the day read for :meth:`categories`), newest first."""
+    async def match(self, platform: str, user_id: str, day: DayPapers) -> list[Scored]:
+        """The user's papers in ``day`` (the day read for :meth:`categories`), in keyword order.
+
+        A paper scores as in its strongest filter (a topic's or a keyword expression's
+        evidence, as channel digests count it) and says which terms matched; ties: newer first.
+        """
         topics = await self._topics.shared()
         matched: dict[str, Paper] = {}
+        filters: list[Topic] = []
         for f in await self._filters.of_user(platform, user_id):
             if f.kind == "include" and f.value in topics:
+                filters.append(topics[f.value])
                 matched.update((p.id, p) for p in self._select(topics[f.value], day))
+            elif f.kind == "include":
+                filters.append(Topic(name=PERSONAL_TOPIC, title="", categories=(), expression=f.value))
         keywords, mutes = await self._maps(day, topics)
         key = f"{platform}:{user_id}"
         matched.update((p.id, p) for p in keywords.get(key, []))
         muted = {p.id for p in mutes.get(key, [])}
         papers = [p for pid, p in matched.items() if pid not in muted and not p.is_replacement]
-        return sorted(papers, key=lambda p: (-(p.published.timestamp() if p.published else 0.0), p.id))
+        result = [_strongest(p, filters) for p in papers]
+        result.sort(key=lambda s: (-s.score, -(s.paper.published.timestamp() if s.paper.published else 0.0),
+                                   s.paper.id))
+        return result
 
     async def _maps(self, day: DayPapers,
                     topics: dict[str, Topic]) -> tuple[Mapping[str, list[Paper]], Mapping[str, list[Paper]]]:
@@ -88,3 +100,13 @@ class PersonalMatcher:
             papers = [p for p in day.papers if not p.is_replacement]
             self._by_day[day.day] = (FilterIndex(includes).match_all(papers), FilterIndex(mutes).match_all(papers))
         return self._by_day[day.day]
+
+
+def _strongest(paper: Paper, filters: list[Topic]) -> Scored:
+    """``paper`` scored by the filter that matches it best, with that filter's matched terms."""
+    best = Scored(paper, 0.0, Reason("none"))
+    for topic in filters:
+        value = score(topic, paper)
+        if value is not None and value > best.score:
+            best = Scored(paper, value, keyword_reason(topic, paper))
+    return best

@@ -77,3 +77,36 @@ async def test_digest_mine_shows_the_personal_digest_now(arxiv: FakeArxiv, tmp_p
         assert any("XHand" in t for t in titles) and not any("WildAvatar" in t for t in titles)
     finally:
         await core.close()
+
+
+async def _mine(core: Core, user: str) -> list[str]:
+    from bot.replies import Digest
+
+    chat = ChatRef("console", f"dm-{user}", "private")
+    reply = await core.dispatcher.dispatch_line("/digest mine all", user_id=user, chat=chat, can_admin=True)
+    assert isinstance(reply, Digest), reply
+    return [e.paper.id for e in reply.entries]
+
+
+async def test_a_personal_digest_is_ranked_by_keywords_then_by_the_persons_votes(arxiv: FakeArxiv,
+                                                                                 tmp_path: Path) -> None:
+    from bot.topics.matcher import score
+    from bot.topics.presets import preset
+
+    core, _ = await _setup(arxiv, tmp_path)
+    try:
+        await _as(core, "eve", "/filter add virtual-humans")
+        before = await _mine(core, "eve")
+        assert len(before) >= 4
+        topic = preset("virtual-humans")
+        assert topic is not None
+        papers = await core.store.papers.get_many(before)
+        strength = [score(topic, papers[pid]) or 0.0 for pid in before]
+        assert strength == sorted(strength, reverse=True)  # keyword order, not newest first
+        await _as(core, "eve", f"/like {before[-1]}")
+        await _as(core, "eve", f"/dislike {before[0]}")
+        after = await _mine(core, "eve")
+        assert sorted(after) == sorted(before)
+        assert after.index(before[-1]) < len(before) - 1 and after.index(before[0]) > 0
+    finally:
+        await core.close()

@@ -50,13 +50,17 @@ class Profiles:
         self._cache[audience] = (self._feedback.version, profile)
         return profile
 
-    async def rank(self, audience: str | None, topic: Topic, papers: list[Paper]) -> list[Scored]:
-        """``papers`` in this audience's order; without an audience, the keyword order."""
+    async def rank(self, audience: str | None, topic: Topic, papers: list[Paper],
+                   matched: list[Scored] | None = None) -> list[Scored]:
+        """``papers`` in this audience's order; without an audience, the keyword order.
+
+        ``matched``: keyword scores and reasons from elsewhere (a person's filters), see :func:`rank`.
+        """
         profile = await self.of(audience) if audience else Profile()
         dense = None
         if self._embeddings is not None and profile.votes:  # without votes the keyword order stands anyway
             dense = await self._embeddings.vectors([*papers, *(v.paper for v in profile.votes)])
-        return rank(topic, papers, profile.votes, profile.followed, dense=dense)
+        return rank(topic, papers, profile.votes, profile.followed, dense=dense, matched=matched)
 
     async def model(self, audience: str, topic: Topic) -> Model | None:
         """What ``/prefs`` shows: the model the audience's votes train, in the voted papers' own words."""

@@ -181,20 +181,24 @@ def _timestamp(moment: datetime | None) -> float:
 
 def rank(topic: Topic, papers: Sequence[Paper], votes: Sequence[Vote] = (),
          followed: Iterable[str] = (), *, space: TextSpace | None = None,
-         model: Model | None = None, dense: Mapping[str, np.ndarray] | None = None) -> list[Scored]:
+         model: Model | None = None, dense: Mapping[str, np.ndarray] | None = None,
+         matched: Sequence[Scored] | None = None) -> list[Scored]:
     """``papers`` that belong to ``topic``, best first for this audience, each with its reason.
 
     Without votes the order is the keyword order exactly (ties: newer, then lower id).
     A followed author's paper is pinned first even when no keyword matches it. ``dense``
     (unit embeddings by paper id) joins the TF-IDF model when it covers every paper.
+    ``matched`` are papers already chosen and keyword-scored elsewhere (a person's filters);
+    their scores and reasons then stand in for ``topic``'s.
     """
+    given = {s.paper.id: s for s in matched} if matched is not None else None
     authors = {author_key(a) for a in followed}
     keyword: list[float] = []
     kept: list[Paper] = []
     pinned: dict[str, str] = {}
     for p in papers:
         by = next((a for a in p.authors if author_key(a) in authors), None) if authors else None
-        s = score(topic, p)
+        s = score(topic, p) if given is None else given[p.id].score if p.id in given else None
         if s is None and by is None:
             continue
         kept.append(p)
@@ -229,7 +233,8 @@ def rank(topic: Topic, papers: Sequence[Paper], votes: Sequence[Vote] = (),
         elif close[i] is not None:
             result.append(Scored(p, float(scores[i]), Reason("close", close[i] or "")))
         else:
-            result.append(Scored(p, float(scores[i]), keyword_reason(topic, p)))
+            why = given[p.id].reason if given is not None and p.id in given else keyword_reason(topic, p)
+            result.append(Scored(p, float(scores[i]), why))
     result.sort(key=lambda s: (-s.score, -_timestamp(s.paper.published), -_timestamp(s.paper.updated), s.paper.id))
     return result
 
