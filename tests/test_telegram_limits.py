@@ -25,9 +25,9 @@ async def fake() -> AsyncIterator[FakeTelegram]:
         await server.stop()
 
 
-async def _bot(fake: FakeTelegram, limiter: FloodLimiter) -> ExtBot[None]:
+async def _bot(fake: FakeTelegram, limiter: FloodLimiter) -> ExtBot[int]:
     api = bot_api_root(fake.api_url)
-    bot: ExtBot[None] = ExtBot(fake.token, base_url=f"{api}/bot", base_file_url=f"{api}/file/bot",
+    bot: ExtBot[int] = ExtBot(fake.token, base_url=f"{api}/bot", base_file_url=f"{api}/file/bot",
                                rate_limiter=limiter)
     await bot.initialize()
     return bot
