@@ -1,10 +1,11 @@
-"""When digests go out: one cron job per subscription, rebuilt from the database.
+"""When digests go out: one cron job per distinct schedule, rebuilt from the database.
 
 The database is the single source of truth: jobs live in APScheduler's in-memory
-store and are rebuilt on start and whenever subscriptions change (stable ids,
-``replace_existing``). Nothing is pickled. On start, a run missed while the bot was
-down is caught up once if it is within the grace period; older ones are skipped
-with a log line. The digest record keyed by (target, day) makes every run
+store and are rebuilt on start and whenever subscriptions change. Each job fans out
+to the subscriptions and personal digests sharing its schedule (bot/fanout.py), so
+start-up cost follows the number of schedules, not of chats. Nothing is pickled. On
+start, a run missed while the bot was down is caught up once if it is within the grace
+period; older ones are skipped with a log line. The digest record keyed by (target, day) makes every run
 idempotent, so a catch-up and a regular run can never both post.
 """
 
@@ -13,63 +14,32 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import UTC, date, datetime, timedelta
+from functools import partial
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 
 from bot.arxiv.calendar import listing_day_for
 from bot.arxiv.source import ArxivError, UnknownCategory
 from bot.clock import Clock
 from bot.delivery import Delivery, DeliveryStores, Outcome
+from bot.fanout import DeliveryPool, Schedule, ScheduleIndex
 from bot.listings import ListingPending
 from bot.models import ChatRef
 from bot.services.changes import ScheduleChanges
-from bot.store.chats import WEEKDAY_NAMES, Subscription
-from bot.store.filters import UserDigest
+from bot.store.chats import format_weekdays
+
+__all__ = ["DigestScheduler", "Schedule"]
 
 log = logging.getLogger(__name__)
 
 RETRY_AFTER = timedelta(minutes=15)
 
 
-@dataclass(frozen=True)
-class Schedule:
-    at_time: time
-    timezone: str
-    weekdays: tuple[int, ...]  # 0 = Monday
-
-    def trigger(self) -> CronTrigger:
-        days = ",".join(WEEKDAY_NAMES[d] for d in sorted(self.weekdays))
-        return CronTrigger(day_of_week=days, hour=self.at_time.hour, minute=self.at_time.minute,
-                           timezone=ZoneInfo(self.timezone))
-
-    def next_run(self, after: datetime) -> datetime | None:
-        return self.trigger().get_next_fire_time(None, after)
-
-    def previous_run(self, now: datetime) -> datetime | None:
-        """The latest scheduled moment at or before ``now`` (within the last 8 days)."""
-        zone = ZoneInfo(self.timezone)
-        # Compare instants in UTC: aware datetimes sharing a tzinfo compare by wall time.
-        now_utc = now.astimezone(UTC)
-        local_today = now_utc.astimezone(zone).date()
-        for back in range(0, 8):
-            day = local_today - timedelta(days=back)
-            if day.weekday() not in self.weekdays:
-                continue
-            # A wall time skipped by a DST jump maps to the instant cron uses for it.
-            moment = datetime.combine(day, self.at_time, zone).astimezone(UTC)
-            if moment <= now_utc:
-                return moment
-        return None
-
-
 class DigestScheduler:
     def __init__(self, delivery: Delivery, stores: DeliveryStores, changes: ScheduleChanges, clock: Clock,
-                 grace_hours: float) -> None:
+                 grace_hours: float, concurrency: int = 64) -> None:
         self.delivery = delivery
         self._stores = stores
         self.clock = clock
@@ -80,7 +50,8 @@ class DigestScheduler:
             job_defaults={"misfire_grace_time": max(grace, 1), "coalesce": True, "max_instances": 1},
         )
         self._rebuild_lock = asyncio.Lock()
-        self._chat_jobs: dict[str, set[str]] = {}  # chat key -> its subscription job ids
+        self._index = ScheduleIndex()
+        self.pool = DeliveryPool(concurrency)
         changes.listen(self.refresh)
 
     async def start(self, catch_up: bool = True) -> None:
@@ -96,21 +67,25 @@ class DigestScheduler:
     async def rebuild(self) -> None:
         """Make the job list equal to the database: add, update and remove jobs.
 
-        Paused subscriptions keep their jobs (a run returns at once), so resuming a chat
+        Paused subscriptions keep their place (a run returns at once), so resuming a chat
         needs no rebuild.
         """
         async with self._rebuild_lock:
-            wanted: set[str] = set()
-            self._chat_jobs.clear()
-            for sub in await self._stores.subscriptions.all():
-                if self._add_subscription_job(sub):
-                    wanted.add(sub.target)
-            for digest in await self._stores.filters.digests(enabled_only=True):
-                if self._add_user_job(digest):
-                    wanted.add(digest.target)
+            index = ScheduleIndex()
+            for target, chat_key, at_time, zone, weekdays in await self._stores.subscriptions.schedules():
+                schedule = index.intern(at_time, zone, weekdays)
+                if schedule is None:  # one bad row must not stop every other chat's digest
+                    log.error("digest has an invalid schedule; skipped", extra={"target": target})
+                    continue
+                index.put(target, schedule, chat_key)
+            self._index = index
+            wanted = {schedule.job_id for schedule in index.members}
             for job in self.scheduler.get_jobs():
                 if job.id not in wanted and not job.id.startswith("retry:"):
                     job.remove()
+            for schedule in index.members:
+                if self.scheduler.get_job(schedule.job_id) is None:
+                    self._add_job(schedule)
 
     async def refresh(self, chat: ChatRef | None = None, user: tuple[str, str] | None = None) -> None:
         """Apply one chat's or one user's change without rebuilding every job."""
@@ -120,65 +95,86 @@ class DigestScheduler:
         async with self._rebuild_lock:
             if chat is not None:
                 current = {sub.target for sub in await self._stores.subscriptions.for_chat(chat)
-                           if self._add_subscription_job(sub)}
-                for job_id in self._chat_jobs.get(chat.key, set()) - current:
-                    self._remove_job(job_id)
-                self._chat_jobs[chat.key] = current
+                           if self._place(sub.target, sub.at_time.strftime("%H:%M"), sub.timezone,
+                                          sub.weekdays, chat.key)}
+                for target in self._index.chat_targets(chat.key) - current:
+                    self._unplace(target)
+                self._index.set_chat(chat.key, current)
             if user is not None:
                 digest = await self._stores.filters.get_digest(*user)
-                if digest is None or not digest.enabled or not self._add_user_job(digest):
-                    self._remove_job(f"user:{user[0]}:{user[1]}")
+                target = f"user:{user[0]}:{user[1]}"
+                if digest is None or not digest.enabled or not self._place(
+                        target, digest.at_time.strftime("%H:%M"), digest.timezone, digest.weekdays, None):
+                    self._unplace(target)
 
-    def _add_subscription_job(self, sub: Subscription) -> bool:
-        try:
-            trigger = Schedule(sub.at_time, sub.timezone, sub.weekdays).trigger()
-        except (ValueError, KeyError):  # one bad row must not stop every other chat's digest
-            log.error("subscription has an invalid schedule; skipped", extra={"sub": sub.id})
+    def _place(self, target: str, at_time: str, zone: str, weekdays: tuple[int, ...], chat_key: str | None) -> bool:
+        schedule = self._index.intern(at_time, zone, format_weekdays(weekdays))
+        if schedule is None:
+            log.error("digest has an invalid schedule; skipped", extra={"target": target})
             return False
-        self.scheduler.add_job(self.run_subscription, trigger, id=sub.target, args=[sub.id], replace_existing=True,
-                               name=f"{sub.chat.key} {sub.topic}")
-        self._chat_jobs.setdefault(sub.chat.key, set()).add(sub.target)
+        emptied = self._index.drop(target)
+        if emptied is not None and emptied != schedule:
+            self._remove_job(emptied.job_id)
+        if self._index.put(target, schedule, chat_key) or self.scheduler.get_job(schedule.job_id) is None:
+            self._add_job(schedule)
         return True
 
-    def _add_user_job(self, digest: UserDigest) -> bool:
-        try:
-            trigger = Schedule(digest.at_time, digest.timezone, digest.weekdays).trigger()
-        except (ValueError, KeyError):
-            log.error("personal digest has an invalid schedule; skipped", extra={"target": digest.target})
-            return False
-        self.scheduler.add_job(self.run_user, trigger, id=digest.target, args=[digest.platform, digest.user_id],
-                               replace_existing=True)
-        return True
+    def _unplace(self, target: str) -> None:
+        emptied = self._index.drop(target)
+        if emptied is not None:
+            self._remove_job(emptied.job_id)
+
+    def _add_job(self, schedule: Schedule) -> None:
+        self.scheduler.add_job(self._fire, schedule.trigger(), id=schedule.job_id, args=[schedule],
+                               replace_existing=True, name=schedule.job_id)
 
     def _remove_job(self, job_id: str) -> None:
         if self.scheduler.get_job(job_id) is not None:
             self.scheduler.remove_job(job_id)
 
-    def next_run_time(self, job_id: str) -> datetime | None:
-        job = self.scheduler.get_job(job_id)
+    def has_job(self, target: str) -> bool:
+        """Whether ``target`` (``sub:<id>``, ``user:<platform>:<id>``) is scheduled."""
+        return self._index.schedule_of(target) is not None
+
+    def next_run_time(self, target: str) -> datetime | None:
+        schedule = self._index.schedule_of(target)
+        job = self.scheduler.get_job(schedule.job_id) if schedule is not None else None
         if job is None:
             return None
         return job.next_run_time or job.trigger.get_next_fire_time(None, self.clock())
+
+    async def _fire(self, schedule: Schedule) -> dict[str, Outcome | str]:
+        """A schedule's moment: every digest on it, through the pool, as of this moment."""
+        now = self.clock()
+        targets = sorted(self._index.members.get(schedule, ()))
+        results = await self.pool.run(((t, partial(self._run_target, t, now)) for t in targets), failed="error")
+        log.info("schedule fired", extra={"schedule": schedule.job_id, "digests": len(targets)})
+        return results
+
+    def _run_target(self, target: str, scheduled: datetime) -> Awaitable[Outcome | str]:
+        kind, _, rest = target.partition(":")
+        if kind == "sub":
+            return self.run_subscription(int(rest), scheduled=scheduled)
+        platform, _, user_id = rest.partition(":")
+        return self.run_user(platform, user_id, scheduled=scheduled)
 
     async def catch_up(self) -> dict[str, Outcome | str]:
         """Send each digest missed while the bot was down, once, if within the grace period."""
         now = self.clock()
         results: dict[str, Outcome | str] = {}
-        tasks = []
+        jobs: list[tuple[str, Callable[[], Awaitable[Outcome | str]]]] = []
         for sub in await self._stores.subscriptions.all(include_paused=False):
             due = self._due(Schedule(sub.at_time, sub.timezone, sub.weekdays), sub.last_sent_day, now, sub.target)
             if due is not None:
-                tasks.append((sub.target, self.run_subscription(sub.id, scheduled=due)))
+                jobs.append((sub.target, partial(self.run_subscription, sub.id, scheduled=due)))
         for digest in await self._stores.filters.digests(enabled_only=True):
             if digest.paused_reason:
                 continue
             due = self._due(Schedule(digest.at_time, digest.timezone, digest.weekdays), digest.last_sent_day, now,
                             digest.target)
             if due is not None:
-                tasks.append((digest.target, self.run_user(digest.platform, digest.user_id, scheduled=due)))
-        outcomes = await asyncio.gather(*(t for _, t in tasks))
-        for (key, _), outcome in zip(tasks, outcomes, strict=True):
-            results[key] = outcome
+                jobs.append((digest.target, partial(self.run_user, digest.platform, digest.user_id, scheduled=due)))
+        results.update(await self.pool.run(jobs, failed="error"))
         return results
 
     def _due(self, schedule: Schedule, last_sent: date | None, now: datetime, target: str) -> datetime | None:
