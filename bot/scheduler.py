@@ -125,7 +125,7 @@ class DigestScheduler:
             self._remove_job(emptied.job_id)
 
     def _add_job(self, schedule: Schedule) -> None:
-        self.scheduler.add_job(self._fire, schedule.trigger(), id=schedule.job_id, args=[schedule],
+        self.scheduler.add_job(self._fire, self._index.trigger(schedule), id=schedule.job_id, args=[schedule],
                                replace_existing=True, name=schedule.job_id)
 
     def _remove_job(self, job_id: str) -> None:
