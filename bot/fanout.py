@@ -1,10 +1,12 @@
-"""One scheduler job per distinct schedule, fanned out to its digests through a bounded pool.
+"""Digests grouped by schedule, found by a once-a-minute tick, sent through a bounded pool.
 
-A public instance serves 100,000 chats, but they share far fewer schedules (at most
-7 x 1,440 x the zones in use). APScheduler pays per job: a ``CronTrigger``, a next
-fire time and a check of the callable's signature, about 0.2 ms and 5 KB each. So
-targets (``sub:<id>``, ``user:<platform>:<id>``) are grouped by :class:`Schedule`
-and only the groups become jobs: start-up depends on schedules, not on chats.
+A public instance serves 100,000 chats. APScheduler pays per job: a ``CronTrigger``,
+a next fire time and a check of the callable's signature, about 0.2 ms and 5 KB each,
+and even one job per distinct schedule is thousands of jobs when chats pick their
+own minute (7 x 1,440 x the zones in use). So targets (``sub:<id>``,
+``user:<platform>:<id>``) are grouped by :class:`Schedule`, the groups are indexed by
+(zone, local hour, minute), and one job ticks every minute and asks the index which
+schedules are due: start-up reads rows into dictionaries and builds no trigger.
 
 When a schedule fires, its digests go through one :class:`DeliveryPool`. Starting
 every due chat at once made each wait for every other's planning (about 15 database
@@ -21,7 +23,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import TypeVar
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.cron import CronTrigger
 
@@ -43,11 +45,6 @@ class Schedule:
         days = ",".join(WEEKDAY_NAMES[d] for d in sorted(self.weekdays))
         return CronTrigger(day_of_week=days, hour=self.at_time.hour, minute=self.at_time.minute,
                            timezone=ZoneInfo(self.timezone))
-
-    @property
-    def job_id(self) -> str:
-        days = ",".join(WEEKDAY_NAMES[d] for d in sorted(self.weekdays))
-        return f"cron:{self.at_time:%H:%M} {self.timezone} {days}"
 
     def next_run(self, after: datetime) -> datetime | None:
         return self.trigger().get_next_fire_time(None, after)
@@ -80,7 +77,9 @@ class ScheduleIndex:
         self._of: dict[str, Schedule] = {}
         self._by_chat: dict[str, set[str]] = {}
         self._interned: dict[tuple[str, str, str], Schedule | None] = {}
-        self._triggers: dict[Schedule, CronTrigger] = {}  # built once: a third of a job's cost
+        self._by_wall: dict[tuple[str, int, int], set[Schedule]] = {}  # (zone, hour, minute) -> schedules
+        self._zones: dict[str, int] = {}  # zone -> schedules on it
+        self._walked: dict[str, datetime] = {}  # zone -> the last local wall minute looked at
 
     def __len__(self) -> int:
         return len(self._of)
@@ -99,17 +98,35 @@ class ScheduleIndex:
                 hh, mm = at_time.split(":")
                 schedule = Schedule(time(int(hh), int(mm)), zone,
                                     tuple(sorted({WEEKDAY_NAMES.index(d) for d in weekdays.split(",") if d})))
-                self._triggers[schedule] = schedule.trigger()  # a zone or day list cron refuses is refused here
+                ZoneInfo(zone)  # an unknown zone is refused here, once
+                if not schedule.weekdays:
+                    raise ValueError("no weekdays")
                 self._interned[raw] = schedule
-            except (ValueError, KeyError):
+            except (ValueError, KeyError, ZoneInfoNotFoundError):
                 self._interned[raw] = None
         return self._interned[raw]
 
-    def trigger(self, schedule: Schedule) -> CronTrigger:
-        trigger = self._triggers.get(schedule)
-        if trigger is None:
-            trigger = self._triggers[schedule] = schedule.trigger()
-        return trigger
+    def due(self, after: datetime, until: datetime) -> list[Schedule]:
+        """Schedules whose local wall time falls in (``after``, ``until``], zone by zone.
+
+        Walking wall minutes rather than instants makes a late tick catch up on the minutes
+        it missed, fires a time skipped by a DST jump at the jump, and never fires a repeated
+        hour twice. At most a day is walked.
+        """
+        found: list[Schedule] = []
+        for zone_name in self._zones:
+            zone = ZoneInfo(zone_name)
+            start = after.astimezone(zone).replace(tzinfo=None, second=0, microsecond=0)
+            start = max(start, self._walked.get(zone_name, start))  # the hour repeated in autumn is walked once
+            end = until.astimezone(zone).replace(tzinfo=None)
+            minute = max(start, end - timedelta(days=1)) + timedelta(minutes=1)
+            while minute <= end:
+                for schedule in self._by_wall.get((zone_name, minute.hour, minute.minute), ()):
+                    if minute.weekday() in schedule.weekdays:
+                        found.append(schedule)
+                self._walked[zone_name] = minute
+                minute += timedelta(minutes=1)
+        return found
 
     def put(self, target: str, schedule: Schedule, chat_key: str | None = None) -> bool:
         """Place ``target`` on ``schedule``; True when the schedule is new and needs a job."""
@@ -120,6 +137,8 @@ class ScheduleIndex:
         members = self.members.get(schedule)
         if members is None:
             self.members[schedule] = {target}
+            self._by_wall.setdefault(_wall(schedule), set()).add(schedule)
+            self._zones[schedule.timezone] = self._zones.get(schedule.timezone, 0) + 1
             return True
         members.add(target)
         return False
@@ -134,6 +153,13 @@ class ScheduleIndex:
         if members:
             return None
         del self.members[schedule]
+        wall = self._by_wall[_wall(schedule)]
+        wall.discard(schedule)
+        if not wall:
+            del self._by_wall[_wall(schedule)]
+        self._zones[schedule.timezone] -= 1
+        if not self._zones[schedule.timezone]:
+            del self._zones[schedule.timezone]
         return schedule
 
     def set_chat(self, chat_key: str, targets: set[str]) -> None:
@@ -141,6 +167,10 @@ class ScheduleIndex:
             self._by_chat[chat_key] = targets
         else:
             self._by_chat.pop(chat_key, None)
+
+
+def _wall(schedule: Schedule) -> tuple[str, int, int]:
+    return schedule.timezone, schedule.at_time.hour, schedule.at_time.minute
 
 
 class DeliveryPool:

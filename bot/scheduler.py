@@ -1,9 +1,10 @@
-"""When digests go out: one cron job per distinct schedule, rebuilt from the database.
+"""When digests go out: a once-a-minute tick over an index of schedules rebuilt from the database.
 
-The database is the single source of truth: jobs live in APScheduler's in-memory
-store and are rebuilt on start and whenever subscriptions change. Each job fans out
-to the subscriptions and personal digests sharing its schedule (bot/fanout.py), so
-start-up cost follows the number of schedules, not of chats. Nothing is pickled. On
+The database is the single source of truth: the index (bot/fanout.py) is rebuilt on
+start and updated whenever subscriptions change; nothing is pickled. Each minute, the
+one APScheduler job asks the index which schedules are due and fans out to the
+subscriptions and personal digests on them, so start-up builds no trigger per chat
+or per schedule. Retries are one-off APScheduler jobs, as before. On
 start, a run missed while the bot was down is caught up once if it is within the grace
 period; older ones are skipped with a log line. The digest record keyed by (target, day) makes every run
 idempotent, so a catch-up and a regular run can never both post.
@@ -18,6 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 from functools import partial
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 
 from bot.arxiv.calendar import listing_day_for
@@ -35,6 +37,7 @@ __all__ = ["DigestScheduler", "Schedule"]
 log = logging.getLogger(__name__)
 
 RETRY_AFTER = timedelta(minutes=15)
+TICK_JOB = "tick"
 
 
 class DigestScheduler:
@@ -52,10 +55,15 @@ class DigestScheduler:
         self._rebuild_lock = asyncio.Lock()
         self._index = ScheduleIndex()
         self.pool = DeliveryPool(concurrency)
+        self._last_tick = clock()
+        self._runs: set[asyncio.Task[dict[str, Outcome | str]]] = set()
         changes.listen(self.refresh)
 
     async def start(self, catch_up: bool = True) -> None:
         await self.rebuild()
+        self._last_tick = self.clock()  # earlier runs are catch-up's business
+        self.scheduler.add_job(self._on_tick, CronTrigger(second=0, timezone=UTC), id=TICK_JOB,
+                               replace_existing=True)
         self.scheduler.start()
         if catch_up:
             await self.catch_up()
@@ -63,6 +71,8 @@ class DigestScheduler:
     async def stop(self) -> None:
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        for run in list(self._runs):
+            run.cancel()
 
     async def rebuild(self) -> None:
         """Make the job list equal to the database: add, update and remove jobs.
@@ -79,13 +89,6 @@ class DigestScheduler:
                     continue
                 index.put(target, schedule, chat_key)
             self._index = index
-            wanted = {schedule.job_id for schedule in index.members}
-            for job in self.scheduler.get_jobs():
-                if job.id not in wanted and not job.id.startswith("retry:"):
-                    job.remove()
-            for schedule in index.members:
-                if self.scheduler.get_job(schedule.job_id) is None:
-                    self._add_job(schedule)
 
     async def refresh(self, chat: ChatRef | None = None, user: tuple[str, str] | None = None) -> None:
         """Apply one chat's or one user's change without rebuilding every job."""
@@ -112,25 +115,11 @@ class DigestScheduler:
         if schedule is None:
             log.error("digest has an invalid schedule; skipped", extra={"target": target})
             return False
-        emptied = self._index.drop(target)
-        if emptied is not None and emptied != schedule:
-            self._remove_job(emptied.job_id)
-        if self._index.put(target, schedule, chat_key) or self.scheduler.get_job(schedule.job_id) is None:
-            self._add_job(schedule)
+        self._index.put(target, schedule, chat_key)
         return True
 
     def _unplace(self, target: str) -> None:
-        emptied = self._index.drop(target)
-        if emptied is not None:
-            self._remove_job(emptied.job_id)
-
-    def _add_job(self, schedule: Schedule) -> None:
-        self.scheduler.add_job(self._fire, self._index.trigger(schedule), id=schedule.job_id, args=[schedule],
-                               replace_existing=True, name=schedule.job_id)
-
-    def _remove_job(self, job_id: str) -> None:
-        if self.scheduler.get_job(job_id) is not None:
-            self.scheduler.remove_job(job_id)
+        self._index.drop(target)
 
     def has_job(self, target: str) -> bool:
         """Whether ``target`` (``sub:<id>``, ``user:<platform>:<id>``) is scheduled."""
@@ -138,17 +127,23 @@ class DigestScheduler:
 
     def next_run_time(self, target: str) -> datetime | None:
         schedule = self._index.schedule_of(target)
-        job = self.scheduler.get_job(schedule.job_id) if schedule is not None else None
-        if job is None:
-            return None
-        return job.next_run_time or job.trigger.get_next_fire_time(None, self.clock())
+        return schedule.next_run(self.clock()) if schedule is not None else None
 
-    async def _fire(self, schedule: Schedule) -> dict[str, Outcome | str]:
-        """A schedule's moment: every digest on it, through the pool, as of this moment."""
+    async def _on_tick(self) -> None:
+        """The APScheduler job: start the due fan-outs and return, so a long one delays no later minute."""
+        run = asyncio.create_task(self.tick())
+        self._runs.add(run)
+        run.add_done_callback(self._runs.discard)
+
+    async def tick(self) -> dict[str, Outcome | str]:
+        """Run every digest whose schedule came due since the last tick, through the pool."""
         now = self.clock()
-        targets = sorted(self._index.members.get(schedule, ()))
+        due, self._last_tick = self._index.due(self._last_tick, now), now
+        targets = sorted({t for schedule in due for t in self._index.members.get(schedule, ())})
+        if not targets:
+            return {}
         results = await self.pool.run(((t, partial(self._run_target, t, now)) for t in targets), failed="error")
-        log.info("schedule fired", extra={"schedule": schedule.job_id, "digests": len(targets)})
+        log.info("scheduled digests run", extra={"schedules": len(due), "digests": len(targets)})
         return results
 
     def _run_target(self, target: str, scheduled: datetime) -> Awaitable[Outcome | str]:

@@ -6,6 +6,7 @@ import asyncio
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from bot.core import Core
 from bot.models import ChatRef
@@ -47,29 +48,59 @@ async def _subscribe(core: Core, n: int, at: time, zone: str, first: int = 0) ->
         await core.store.subscriptions.upsert(ChatRef("console", f"chat-{i}", "group"), "virtual-humans", at, zone)
 
 
-async def test_subscriptions_sharing_a_schedule_share_one_job_that_posts_to_all(arxiv: FakeArxiv,
-                                                                                 tmp_path: Path) -> None:
+async def test_start_up_adds_one_job_however_many_subscriptions_and_schedules(arxiv: FakeArxiv,
+                                                                               tmp_path: Path) -> None:
+    core = await core_with(RecordingAdapter(), arxiv, tmp_path)
+    try:
+        for i in range(30):
+            await _subscribe(core, 1, time(i % 24, i), "Europe/Berlin" if i % 2 else "UTC", first=i)
+        scheduler = scheduler_at(core, AT_8_UTC)
+        await scheduler.start(catch_up=False)
+        assert len(scheduler.scheduler.get_jobs()) == 1
+        assert all(scheduler.has_job(f"sub:{i}") for i in range(1, 31))
+        await scheduler.stop()
+    finally:
+        await core.close()
+
+
+async def test_the_tick_posts_to_every_chat_due_this_minute_and_to_no_other(arxiv: FakeArxiv,
+                                                                            tmp_path: Path) -> None:
     arxiv.day = LISTING
     adapter = RecordingAdapter()
     core = await core_with(adapter, arxiv, tmp_path)
     try:
         await _subscribe(core, 12, time(8, 0), "UTC")
         await _subscribe(core, 8, time(9, 30), "Asia/Tokyo", first=12)
-        scheduler = scheduler_at(core, AT_8_UTC)
-        await scheduler.rebuild()
-        jobs = scheduler.scheduler.get_jobs()
-        assert len(jobs) == 2
-        [at_8] = [job for job in jobs if "08:00 UTC" in job.id]
+        await _subscribe(core, 3, time(9, 0), "Europe/Berlin", first=20)  # 08:00 UTC too
+        scheduler = scheduler_at(core, AT_8_UTC - timedelta(seconds=30))
+        await scheduler.start(catch_up=False)
         scheduler_at(core, AT_8_UTC + timedelta(seconds=1))
-        outcomes = await at_8.func(*at_8.args)
-        assert outcomes == {f"sub:{i}": "sent" for i in range(1, 13)}
-        assert {chat for chat, _, _ in adapter.sent} == {f"chat-{i}" for i in range(12)}
-        assert all(scheduler.has_job(f"sub:{i}") for i in range(1, 21))
+        outcomes = await scheduler.tick()
+        assert outcomes == {f"sub:{i}": "sent" for i in [*range(1, 13), 21, 22, 23]}
+        assert {chat for chat, _, _ in adapter.sent} == {f"chat-{i}" for i in [*range(12), 20, 21, 22]}
+        assert await scheduler.tick() == {}  # the same minute is not run twice
+        await scheduler.stop()
     finally:
         await core.close()
 
 
-async def test_the_last_subscription_leaving_a_schedule_removes_its_job(arxiv: FakeArxiv, tmp_path: Path) -> None:
+async def test_a_late_tick_runs_the_minutes_it_missed(arxiv: FakeArxiv, tmp_path: Path) -> None:
+    arxiv.day = LISTING
+    core = await core_with(RecordingAdapter(), arxiv, tmp_path)
+    try:
+        await _subscribe(core, 2, time(8, 0), "UTC")
+        await _subscribe(core, 2, time(8, 3), "UTC", first=2)
+        scheduler = scheduler_at(core, AT_8_UTC - timedelta(minutes=1))
+        await scheduler.start(catch_up=False)
+        scheduler_at(core, AT_8_UTC + timedelta(minutes=5))
+        assert set(await scheduler.tick()) == {"sub:1", "sub:2", "sub:3", "sub:4"}
+        await scheduler.stop()
+    finally:
+        await core.close()
+
+
+async def test_the_last_subscription_leaving_a_schedule_leaves_nothing_scheduled(arxiv: FakeArxiv,
+                                                                                  tmp_path: Path) -> None:
     core = await core_with(RecordingAdapter(), arxiv, tmp_path)
     try:
         scheduler = scheduler_at(core, AT_8_UTC)
@@ -78,14 +109,14 @@ async def test_the_last_subscription_leaving_a_schedule_removes_its_job(arxiv: F
         for chat in (a, b):
             await core.dispatcher.dispatch_line("/subscribe llm 06:45 Asia/Tokyo", user_id="u", chat=chat,
                                                 can_admin=True)
-        assert len(scheduler.scheduler.get_jobs()) == 1
         await core.dispatcher.dispatch_line("/unsubscribe llm", user_id="u", chat=a, can_admin=True)
-        assert len(scheduler.scheduler.get_jobs()) == 1 and scheduler.has_job("sub:2")
+        assert not scheduler.has_job("sub:1") and scheduler.has_job("sub:2")
         await core.dispatcher.dispatch_line("/subscribe llm 07:00 Asia/Tokyo", user_id="u", chat=b, can_admin=True)
-        [job] = scheduler.scheduler.get_jobs()
-        assert "07:00" in job.id
+        nxt = scheduler.next_run_time("sub:2")
+        assert nxt is not None and nxt.astimezone(ZoneInfo("Asia/Tokyo")).strftime("%H:%M") == "07:00"
         await core.dispatcher.dispatch_line("/unsubscribe llm", user_id="u", chat=b, can_admin=True)
-        assert scheduler.scheduler.get_jobs() == []
+        assert scheduler.next_run_time("sub:2") is None
+        assert [job.id for job in scheduler.scheduler.get_jobs()] == ["tick"]
         await scheduler.stop()
     finally:
         await core.close()
@@ -107,3 +138,23 @@ async def test_catch_up_keeps_only_the_configured_number_of_digests_in_flight(ar
         assert adapter.planned_at_first_send is not None and adapter.planned_at_first_send <= 3
     finally:
         await core.close()
+
+
+def test_a_time_skipped_by_dst_fires_at_the_jump_and_a_repeated_hour_fires_once() -> None:
+    from bot.fanout import ScheduleIndex
+
+    index = ScheduleIndex()
+    every_day = "mon,tue,wed,thu,fri,sat,sun"
+    spring = index.intern("02:30", "Europe/Berlin", every_day)
+    autumn = index.intern("02:30", "Europe/Berlin", every_day)
+    assert spring is not None and spring is autumn  # equal schedules are one object
+    index.put("sub:1", spring)
+    jump = datetime(2026, 3, 29, 1, 0, tzinfo=UTC)  # 02:00 CET becomes 03:00 CEST
+    assert index.due(jump - timedelta(minutes=1), jump) == [spring]
+    fired = 0
+    moment = datetime(2026, 10, 25, 0, 0, tzinfo=UTC)  # 03:00 CEST becomes 02:00 CET at 01:00 UTC
+    while moment < datetime(2026, 10, 25, 3, 0, tzinfo=UTC):
+        fired += len(index.due(moment, moment + timedelta(minutes=1)))
+        moment += timedelta(minutes=1)
+    assert fired == 1
+    assert index.intern("02:30", "Mars/Olympus", every_day) is None
