@@ -97,19 +97,25 @@ def _warn_without_key(key: str, name: str) -> None:
         log.warning("no API key configured; every summary will fall back to extractive", extra={"setting": name})
 
 
-class GeminiBackend:
-    """google-genai's async client; the PDF goes in as an inline ``application/pdf`` part."""
+class _LazyClient:
+    """Holds what the SDK client needs; the SDK is imported and the client built on the first call.
 
-    reads_pdf = True
+    A one-shot CLI command (``paperbot topics``) with a key set must not pay ~0.5 s and
+    ~30 MB for an SDK it never uses.
+    """
 
     def __init__(self, api_key: str, model: str, *, base_url: str | None, timeout: float) -> None:
-        # The SDK is imported and the client built on the first call: a one-shot CLI command
-        # (``paperbot topics``) with a key set must not pay ~0.5 s and ~30 MB for an SDK it never uses.
         self.model = model
         self._api_key = api_key
         self._base_url = base_url
         self._timeout = timeout
         self._sdk: Any = None
+
+
+class GeminiBackend(_LazyClient):
+    """google-genai's async client; the PDF goes in as an inline ``application/pdf`` part."""
+
+    reads_pdf = True
 
     def _client(self) -> Any:
         if self._sdk is None:
@@ -224,17 +230,10 @@ def parse_retry_after(headers: Any) -> float | None:
         return http_date_delay(value, headers.get("date"))
 
 
-class OpenAIBackend:
+class OpenAIBackend(_LazyClient):
     """Any OpenAI-compatible chat-completions server; it cannot read PDFs, so text goes in the prompt."""
 
     reads_pdf = False
-
-    def __init__(self, api_key: str, model: str, *, base_url: str | None, timeout: float) -> None:
-        self.model = model  # the SDK is imported on the first call, as for Gemini
-        self._api_key = api_key
-        self._base_url = base_url
-        self._timeout = timeout
-        self._sdk: Any = None
 
     def _client(self) -> Any:
         if self._sdk is None:
