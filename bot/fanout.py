@@ -22,12 +22,13 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from apscheduler.triggers.cron import CronTrigger
-
 from bot.store.chats import WEEKDAY_NAMES
+
+if TYPE_CHECKING:
+    from apscheduler.triggers.cron import CronTrigger
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,8 @@ class Schedule:
     weekdays: tuple[int, ...]  # 0 = Monday
 
     def trigger(self) -> CronTrigger:
+        from apscheduler.triggers.cron import CronTrigger  # only for next_run: the tick needs no trigger
+
         days = ",".join(WEEKDAY_NAMES[d] for d in sorted(self.weekdays))
         return CronTrigger(day_of_week=days, hour=self.at_time.hour, minute=self.at_time.minute,
                            timezone=ZoneInfo(self.timezone))

@@ -17,10 +17,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
-
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from apscheduler.triggers.cron import CronTrigger
-from apscheduler.triggers.date import DateTrigger
+from typing import TYPE_CHECKING
 
 from bot.arxiv.calendar import listing_day_for
 from bot.arxiv.source import ArxivError, UnknownCategory
@@ -31,6 +28,9 @@ from bot.listings import ListingPending
 from bot.models import ChatRef
 from bot.services.changes import ScheduleChanges
 from bot.store.chats import format_weekdays
+
+if TYPE_CHECKING:
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 __all__ = ["DigestScheduler", "Schedule"]
 
@@ -48,10 +48,7 @@ class DigestScheduler:
         self.clock = clock
         grace = int(grace_hours * 3600)
         self.grace = timedelta(seconds=grace)
-        self.scheduler = AsyncIOScheduler(
-            timezone=UTC,
-            job_defaults={"misfire_grace_time": max(grace, 1), "coalesce": True, "max_instances": 1},
-        )
+        self._aps: AsyncIOScheduler | None = None
         self._rebuild_lock = asyncio.Lock()
         self._index = ScheduleIndex()
         self.pool = DeliveryPool(concurrency)
@@ -59,7 +56,22 @@ class DigestScheduler:
         self._runs: set[asyncio.Task[dict[str, Outcome | str]]] = set()
         changes.listen(self.refresh)
 
+    @property
+    def scheduler(self) -> AsyncIOScheduler:
+        """APScheduler, imported when first needed: one-shot CLI commands build a core but never schedule."""
+        if self._aps is None:
+            from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+            grace = int(self.grace.total_seconds())
+            self._aps = AsyncIOScheduler(
+                timezone=UTC,
+                job_defaults={"misfire_grace_time": max(grace, 1), "coalesce": True, "max_instances": 1},
+            )
+        return self._aps
+
     async def start(self, catch_up: bool = True) -> None:
+        from apscheduler.triggers.cron import CronTrigger
+
         await self.rebuild()
         self._last_tick = self.clock()  # earlier runs are catch-up's business
         self.scheduler.add_job(self._on_tick, CronTrigger(second=0, timezone=UTC), id=TICK_JOB,
@@ -69,8 +81,8 @@ class DigestScheduler:
             await self.catch_up()
 
     async def stop(self) -> None:
-        if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
+        if self._aps is not None and self._aps.running:
+            self._aps.shutdown(wait=False)
         for run in list(self._runs):
             run.cancel()
 
@@ -213,6 +225,8 @@ class DigestScheduler:
             log.info("listing not confirmed yet", extra={"target": target, "ready_at": exc.ready_at.isoformat()})
             if exc.ready_at - scheduled <= self.grace:
                 func, args = retry
+                from apscheduler.triggers.date import DateTrigger
+
                 self.scheduler.add_job(func, DateTrigger(max(exc.ready_at, self.clock())), args=args,
                                        kwargs={"scheduled": scheduled}, id=f"retry:{target}", replace_existing=True)
                 return "retry_scheduled"
@@ -232,6 +246,8 @@ class DigestScheduler:
             if now + RETRY_AFTER - scheduled <= self.grace:
                 func, args = retry
                 # A coroutine function, not a lambda: APScheduler runs plain callables in a thread.
+                from apscheduler.triggers.date import DateTrigger
+
                 self.scheduler.add_job(func, DateTrigger(now + RETRY_AFTER), args=args,
                                        kwargs={"scheduled": scheduled}, id=f"retry:{target}", replace_existing=True)
                 return "retry_scheduled"
