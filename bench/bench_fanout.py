@@ -79,6 +79,7 @@ async def run(chats: int, limited: bool) -> dict[str, object]:
             assert topic is not None
             await core.digests.build(topic, "en")
             sent_before = len(telegram.sent)
+            rss_before = _current_rss_mb()
             started_wall = time.time()  # the fake stamps each message with time.time()
             started = time.perf_counter()
             outcomes = await core.scheduler.catch_up()
@@ -122,7 +123,18 @@ async def run(chats: int, limited: bool) -> dict[str, object]:
                               "p95": round(spreads[int(0.95 * (len(spreads) - 1))], 2),
                               "max": round(spreads[-1], 2)} if spreads else None,
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "rss_before_fanout_mb": rss_before,
+        # The fake runs in this process and keeps every request and message it saw: that is
+        # in the peak too, though a real bot does not pay it.
+        "fake_history_mb": round(sum(len(json.dumps(params, default=str)) for _, params in telegram.requests)
+                                 / 1e6 + sum(len(m.text or "") for m in telegram.sent) / 1e6, 1),
     }
+
+
+def _current_rss_mb() -> float:
+    with open("/proc/self/statm") as statm:
+        pages = int(statm.read().split()[1])
+    return round(pages * os.sysconf("SC_PAGE_SIZE") / 2**20, 1)
 
 
 def main() -> None:
