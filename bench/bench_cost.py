@@ -137,6 +137,9 @@ def main() -> None:
     result = asyncio.run(run())
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2) + "\n")
+    from bench.report import write_results
+
+    write_results()  # RESULTS.md from the JSON just saved
     print(json.dumps(result, indent=2))
 
 

@@ -271,6 +271,9 @@ def main() -> None:
         print(f"{key:<{width}}  " + "  ".join(cells))
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    from bench.report import write_results
+
+    write_results()  # RESULTS.md from the JSON just saved
     print(f"\nwrote {RESULTS.relative_to(ROOT)}")
 
 

@@ -140,6 +140,9 @@ def main() -> None:
     result = asyncio.run(run(n))
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    from bench.report import write_results
+
+    write_results()  # RESULTS.md from the JSON just saved
     report(result)
 
 

@@ -100,6 +100,8 @@ class Settings(BaseSettings):
     max_subscriptions_per_chat: int = Field(20, ge=0, validation_alias=_env("PAPERBOT_MAX_SUBSCRIPTIONS_PER_CHAT"))
     max_subscriptions_per_user: int = Field(50, ge=0, validation_alias=_env("PAPERBOT_MAX_SUBSCRIPTIONS_PER_USER"))
     max_filters_per_user: int = Field(50, ge=0, validation_alias=_env("PAPERBOT_MAX_FILTERS_PER_USER"))
+    # Scheduled digests being planned and sent at once; Telegram's 30 messages/s is the real pace.
+    delivery_concurrency: int = Field(64, ge=1, le=1024, validation_alias=_env("PAPERBOT_DELIVERY_CONCURRENCY"))
 
     @field_validator(
         "arxiv_api_url", "arxiv_rss_url", "arxiv_pdf_url", "telegram_api_url", "discord_api_url",

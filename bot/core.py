@@ -81,7 +81,8 @@ class Core:
         stores = DeliveryStores(store.deliveries, store.papers, store.subscriptions, store.filters)
         self.delivery = Delivery(self.adapters, self.digests, self.topics, self.chats, self.lifecycle, stores,
                                  summarizer, self.quotas, settings)
-        self.scheduler = DigestScheduler(self.delivery, stores, changes, clock, settings.catchup_grace_hours)
+        self.scheduler = DigestScheduler(self.delivery, stores, changes, clock, settings.catchup_grace_hours,
+                                         settings.delivery_concurrency)
 
         self.dispatcher = Dispatcher(self.chats, ParamParser(self.topics.get_for_chat, self.topics.names_for_chat))
         self.dispatcher.register(

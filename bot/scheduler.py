@@ -1,10 +1,12 @@
-"""When digests go out: one cron job per subscription, rebuilt from the database.
+"""When digests go out: a once-a-minute tick over an index of schedules rebuilt from the database.
 
-The database is the single source of truth: jobs live in APScheduler's in-memory
-store and are rebuilt on start and whenever subscriptions change (stable ids,
-``replace_existing``). Nothing is pickled. On start, a run missed while the bot was
-down is caught up once if it is within the grace period; older ones are skipped
-with a log line. The digest record keyed by (target, day) makes every run
+The database is the single source of truth: the index (bot/fanout.py) is rebuilt on
+start and updated whenever subscriptions change; nothing is pickled. Each minute, the
+one APScheduler job asks the index which schedules are due and fans out to the
+subscriptions and personal digests on them, so start-up builds no trigger per chat
+or per schedule. Retries are one-off APScheduler jobs, as before. On
+start, a run missed while the bot was down is caught up once if it is within the grace
+period; older ones are skipped with a log line. The digest record keyed by (target, day) makes every run
 idempotent, so a catch-up and a regular run can never both post.
 """
 
@@ -12,105 +14,93 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
-
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from apscheduler.triggers.cron import CronTrigger
-from apscheduler.triggers.date import DateTrigger
+from collections.abc import Awaitable, Callable, Iterator
+from datetime import UTC, date, datetime, timedelta
+from functools import partial
+from typing import TYPE_CHECKING
 
 from bot.arxiv.calendar import listing_day_for
 from bot.arxiv.source import ArxivError, UnknownCategory
 from bot.clock import Clock
 from bot.delivery import Delivery, DeliveryStores, Outcome
+from bot.fanout import DeliveryPool, Schedule, ScheduleIndex
 from bot.listings import ListingPending
 from bot.models import ChatRef
 from bot.services.changes import ScheduleChanges
-from bot.store.chats import WEEKDAY_NAMES, Subscription
-from bot.store.filters import UserDigest
+from bot.store.chats import format_weekdays
+
+if TYPE_CHECKING:
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+__all__ = ["DigestScheduler", "Schedule"]
 
 log = logging.getLogger(__name__)
 
 RETRY_AFTER = timedelta(minutes=15)
-
-
-@dataclass(frozen=True)
-class Schedule:
-    at_time: time
-    timezone: str
-    weekdays: tuple[int, ...]  # 0 = Monday
-
-    def trigger(self) -> CronTrigger:
-        days = ",".join(WEEKDAY_NAMES[d] for d in sorted(self.weekdays))
-        return CronTrigger(day_of_week=days, hour=self.at_time.hour, minute=self.at_time.minute,
-                           timezone=ZoneInfo(self.timezone))
-
-    def next_run(self, after: datetime) -> datetime | None:
-        return self.trigger().get_next_fire_time(None, after)
-
-    def previous_run(self, now: datetime) -> datetime | None:
-        """The latest scheduled moment at or before ``now`` (within the last 8 days)."""
-        zone = ZoneInfo(self.timezone)
-        # Compare instants in UTC: aware datetimes sharing a tzinfo compare by wall time.
-        now_utc = now.astimezone(UTC)
-        local_today = now_utc.astimezone(zone).date()
-        for back in range(0, 8):
-            day = local_today - timedelta(days=back)
-            if day.weekday() not in self.weekdays:
-                continue
-            # A wall time skipped by a DST jump maps to the instant cron uses for it.
-            moment = datetime.combine(day, self.at_time, zone).astimezone(UTC)
-            if moment <= now_utc:
-                return moment
-        return None
+TICK_JOB = "tick"
 
 
 class DigestScheduler:
     def __init__(self, delivery: Delivery, stores: DeliveryStores, changes: ScheduleChanges, clock: Clock,
-                 grace_hours: float) -> None:
+                 grace_hours: float, concurrency: int = 64) -> None:
         self.delivery = delivery
         self._stores = stores
         self.clock = clock
         grace = int(grace_hours * 3600)
         self.grace = timedelta(seconds=grace)
-        self.scheduler = AsyncIOScheduler(
-            timezone=UTC,
-            job_defaults={"misfire_grace_time": max(grace, 1), "coalesce": True, "max_instances": 1},
-        )
+        self._aps: AsyncIOScheduler | None = None
         self._rebuild_lock = asyncio.Lock()
-        self._chat_jobs: dict[str, set[str]] = {}  # chat key -> its subscription job ids
+        self._index = ScheduleIndex()
+        self.pool = DeliveryPool(concurrency)
+        self._last_tick = clock()
+        self._runs: set[asyncio.Task[dict[str, Outcome | str]]] = set()
         changes.listen(self.refresh)
 
+    @property
+    def scheduler(self) -> AsyncIOScheduler:
+        """APScheduler, imported when first needed: one-shot CLI commands build a core but never schedule."""
+        if self._aps is None:
+            from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+            grace = int(self.grace.total_seconds())
+            self._aps = AsyncIOScheduler(
+                timezone=UTC,
+                job_defaults={"misfire_grace_time": max(grace, 1), "coalesce": True, "max_instances": 1},
+            )
+        return self._aps
+
     async def start(self, catch_up: bool = True) -> None:
+        from apscheduler.triggers.cron import CronTrigger
+
         await self.rebuild()
+        self._last_tick = self.clock()  # earlier runs are catch-up's business
+        self.scheduler.add_job(self._on_tick, CronTrigger(second=0, timezone=UTC), id=TICK_JOB,
+                               replace_existing=True)
         self.scheduler.start()
         if catch_up:
             await self.catch_up()
 
     async def stop(self) -> None:
-        if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
+        if self._aps is not None and self._aps.running:
+            self._aps.shutdown(wait=False)
+        for run in list(self._runs):
+            run.cancel()
 
     async def rebuild(self) -> None:
         """Make the job list equal to the database: add, update and remove jobs.
 
-        Paused subscriptions keep their jobs (a run returns at once), so resuming a chat
+        Paused subscriptions keep their place (a run returns at once), so resuming a chat
         needs no rebuild.
         """
         async with self._rebuild_lock:
-            wanted: set[str] = set()
-            self._chat_jobs.clear()
-            for sub in await self._stores.subscriptions.all():
-                if self._add_subscription_job(sub):
-                    wanted.add(sub.target)
-            for digest in await self._stores.filters.digests(enabled_only=True):
-                if self._add_user_job(digest):
-                    wanted.add(digest.target)
-            for job in self.scheduler.get_jobs():
-                if job.id not in wanted and not job.id.startswith("retry:"):
-                    job.remove()
+            index = ScheduleIndex()
+            for target, chat_key, at_time, zone, weekdays in await self._stores.subscriptions.schedules():
+                schedule = index.intern(at_time, zone, weekdays)
+                if schedule is None:  # one bad row must not stop every other chat's digest
+                    log.error("digest has an invalid schedule; skipped", extra={"target": target})
+                    continue
+                index.put(target, schedule, chat_key)
+            self._index = index
 
     async def refresh(self, chat: ChatRef | None = None, user: tuple[str, str] | None = None) -> None:
         """Apply one chat's or one user's change without rebuilding every job."""
@@ -120,72 +110,98 @@ class DigestScheduler:
         async with self._rebuild_lock:
             if chat is not None:
                 current = {sub.target for sub in await self._stores.subscriptions.for_chat(chat)
-                           if self._add_subscription_job(sub)}
-                for job_id in self._chat_jobs.get(chat.key, set()) - current:
-                    self._remove_job(job_id)
-                self._chat_jobs[chat.key] = current
+                           if self._place(sub.target, sub.at_time.strftime("%H:%M"), sub.timezone,
+                                          sub.weekdays, chat.key)}
+                for target in self._index.chat_targets(chat.key) - current:
+                    self._unplace(target)
+                self._index.set_chat(chat.key, current)
             if user is not None:
                 digest = await self._stores.filters.get_digest(*user)
-                if digest is None or not digest.enabled or not self._add_user_job(digest):
-                    self._remove_job(f"user:{user[0]}:{user[1]}")
+                target = f"user:{user[0]}:{user[1]}"
+                if digest is None or not digest.enabled or not self._place(
+                        target, digest.at_time.strftime("%H:%M"), digest.timezone, digest.weekdays, None):
+                    self._unplace(target)
 
-    def _add_subscription_job(self, sub: Subscription) -> bool:
-        try:
-            trigger = Schedule(sub.at_time, sub.timezone, sub.weekdays).trigger()
-        except (ValueError, KeyError):  # one bad row must not stop every other chat's digest
-            log.error("subscription has an invalid schedule; skipped", extra={"sub": sub.id})
+    def _place(self, target: str, at_time: str, zone: str, weekdays: tuple[int, ...], chat_key: str | None) -> bool:
+        schedule = self._index.intern(at_time, zone, format_weekdays(weekdays))
+        if schedule is None:
+            log.error("digest has an invalid schedule; skipped", extra={"target": target})
             return False
-        self.scheduler.add_job(self.run_subscription, trigger, id=sub.target, args=[sub.id], replace_existing=True,
-                               name=f"{sub.chat.key} {sub.topic}")
-        self._chat_jobs.setdefault(sub.chat.key, set()).add(sub.target)
+        self._index.put(target, schedule, chat_key)
         return True
 
-    def _add_user_job(self, digest: UserDigest) -> bool:
-        try:
-            trigger = Schedule(digest.at_time, digest.timezone, digest.weekdays).trigger()
-        except (ValueError, KeyError):
-            log.error("personal digest has an invalid schedule; skipped", extra={"target": digest.target})
-            return False
-        self.scheduler.add_job(self.run_user, trigger, id=digest.target, args=[digest.platform, digest.user_id],
-                               replace_existing=True)
-        return True
+    def _unplace(self, target: str) -> None:
+        self._index.drop(target)
 
-    def _remove_job(self, job_id: str) -> None:
-        if self.scheduler.get_job(job_id) is not None:
-            self.scheduler.remove_job(job_id)
+    def has_job(self, target: str) -> bool:
+        """Whether ``target`` (``sub:<id>``, ``user:<platform>:<id>``) is scheduled."""
+        return self._index.schedule_of(target) is not None
 
-    def next_run_time(self, job_id: str) -> datetime | None:
-        job = self.scheduler.get_job(job_id)
-        if job is None:
-            return None
-        return job.next_run_time or job.trigger.get_next_fire_time(None, self.clock())
+    def next_run_time(self, target: str) -> datetime | None:
+        schedule = self._index.schedule_of(target)
+        return schedule.next_run(self.clock()) if schedule is not None else None
 
-    async def catch_up(self) -> dict[str, Outcome | str]:
-        """Send each digest missed while the bot was down, once, if within the grace period."""
+    async def _on_tick(self) -> None:
+        """The APScheduler job: start the due fan-outs and return, so a long one delays no later minute."""
+        run = asyncio.create_task(self.tick())
+        self._runs.add(run)
+        run.add_done_callback(self._runs.discard)
+
+    async def tick(self) -> dict[str, Outcome | str]:
+        """Run every digest whose schedule came due since the last tick, through the pool."""
         now = self.clock()
-        results: dict[str, Outcome | str] = {}
-        tasks = []
-        for sub in await self._stores.subscriptions.all(include_paused=False):
-            due = self._due(Schedule(sub.at_time, sub.timezone, sub.weekdays), sub.last_sent_day, now, sub.target)
-            if due is not None:
-                tasks.append((sub.target, self.run_subscription(sub.id, scheduled=due)))
-        for digest in await self._stores.filters.digests(enabled_only=True):
-            if digest.paused_reason:
-                continue
-            due = self._due(Schedule(digest.at_time, digest.timezone, digest.weekdays), digest.last_sent_day, now,
-                            digest.target)
-            if due is not None:
-                tasks.append((digest.target, self.run_user(digest.platform, digest.user_id, scheduled=due)))
-        outcomes = await asyncio.gather(*(t for _, t in tasks))
-        for (key, _), outcome in zip(tasks, outcomes, strict=True):
-            results[key] = outcome
+        due, self._last_tick = self._index.due(self._last_tick, now), now
+        targets = sorted({t for schedule in due for t in self._index.members.get(schedule, ())})
+        if not targets:
+            return {}
+        results = await self.pool.run(((t, partial(self._run_target, t, now)) for t in targets), failed="error")
+        log.info("scheduled digests run", extra={"schedules": len(due), "digests": len(targets)})
         return results
 
-    def _due(self, schedule: Schedule, last_sent: date | None, now: datetime, target: str) -> datetime | None:
-        previous = schedule.previous_run(now)
-        if previous is None:
+    def _run_target(self, target: str, scheduled: datetime) -> Awaitable[Outcome | str]:
+        kind, _, rest = target.partition(":")
+        if kind == "sub":
+            return self.run_subscription(int(rest), scheduled=scheduled)
+        platform, _, user_id = rest.partition(":")
+        return self.run_user(platform, user_id, scheduled=scheduled)
+
+    async def catch_up(self) -> dict[str, Outcome | str]:
+        """Send each digest missed while the bot was down, once, if within the grace period.
+
+        Which digests are due is worked out as the pool asks for the next one, and each
+        distinct schedule's last run (and its listing day) is computed once, so the first
+        chat's message does not wait for the 10,000th chat's arithmetic.
+        """
+        now = self.clock()
+        subs = await self._stores.subscriptions.all(include_paused=False)
+        digests = [d for d in await self._stores.filters.digests(enabled_only=True) if not d.paused_reason]
+        previous: dict[Schedule, tuple[datetime, date] | None] = {}
+
+        def last_run(schedule: Schedule) -> tuple[datetime, date] | None:
+            if schedule not in previous:
+                moment = schedule.previous_run(now)
+                previous[schedule] = (moment, listing_day_for(moment)) if moment is not None else None
+            return previous[schedule]
+
+        def jobs() -> Iterator[tuple[str, Callable[[], Awaitable[Outcome | str]]]]:
+            for sub in subs:
+                due = self._due(last_run(Schedule(sub.at_time, sub.timezone, sub.weekdays)), sub.last_sent_day, now,
+                                sub.target)
+                if due is not None:
+                    yield sub.target, partial(self.run_subscription, sub.id, scheduled=due)
+            for digest in digests:
+                due = self._due(last_run(Schedule(digest.at_time, digest.timezone, digest.weekdays)),
+                                digest.last_sent_day, now, digest.target)
+                if due is not None:
+                    yield digest.target, partial(self.run_user, digest.platform, digest.user_id, scheduled=due)
+
+        return await self.pool.run(jobs(), failed="error")
+
+    def _due(self, last: tuple[datetime, date] | None, last_sent: date | None, now: datetime,
+             target: str) -> datetime | None:
+        if last is None:
             return None
-        day = listing_day_for(previous)
+        previous, day = last
         if last_sent is not None and last_sent >= day:
             return None
         if now - previous > self.grace:
@@ -222,6 +238,8 @@ class DigestScheduler:
             log.info("listing not confirmed yet", extra={"target": target, "ready_at": exc.ready_at.isoformat()})
             if exc.ready_at - scheduled <= self.grace:
                 func, args = retry
+                from apscheduler.triggers.date import DateTrigger
+
                 self.scheduler.add_job(func, DateTrigger(max(exc.ready_at, self.clock())), args=args,
                                        kwargs={"scheduled": scheduled}, id=f"retry:{target}", replace_existing=True)
                 return "retry_scheduled"
@@ -241,6 +259,8 @@ class DigestScheduler:
             if now + RETRY_AFTER - scheduled <= self.grace:
                 func, args = retry
                 # A coroutine function, not a lambda: APScheduler runs plain callables in a thread.
+                from apscheduler.triggers.date import DateTrigger
+
                 self.scheduler.add_job(func, DateTrigger(now + RETRY_AFTER), args=args,
                                        kwargs={"scheduled": scheduled}, id=f"retry:{target}", replace_existing=True)
                 return "retry_scheduled"

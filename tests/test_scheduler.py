@@ -180,12 +180,11 @@ async def test_subscription_changes_rebuild_jobs_without_restart(arxiv: FakeArxi
         chat = ChatRef("console", "g", "group")
         reply = await core.dispatcher.dispatch_line("/subscribe llm 06:45 Asia/Tokyo", user_id="u", chat=chat,
                                                     can_admin=True)
-        job = scheduler.scheduler.get_job("sub:1")
-        assert job is not None, reply
+        assert scheduler.has_job("sub:1"), reply
         nxt = scheduler.next_run_time("sub:1")
         assert nxt is not None and nxt.astimezone(ZoneInfo("Asia/Tokyo")).strftime("%H:%M") == "06:45"
         await core.dispatcher.dispatch_line("/unsubscribe llm", user_id="u", chat=chat, can_admin=True)
-        assert scheduler.scheduler.get_job("sub:1") is None
+        assert not scheduler.has_job("sub:1")
         await scheduler.stop()
     finally:
         await core.close()

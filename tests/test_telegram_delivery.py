@@ -100,7 +100,7 @@ async def test_rate_limit_storm_loses_no_message_and_keeps_order(
     # Six 429s in a row for one chat outlast AIORateLimiter's five retries; the adapter waits out
     # the sixth. Meanwhile the fake's global window is far below what the adapter aims for.
     tg.fake.faults.extend(Fault(method="sendMessage", chat_id=int(chats[0].chat_id)) for _ in range(6))
-    tg.fake.global_rate = 8
+    tg.fake.global_rate = 3  # (every 429 pauses all requests, so the window must be small to be hit)
     replies = [Replies(tuple(Text(f"chat {c} part {p}") for p in range(3))) for c in range(6)]
     started = time.monotonic()
     await asyncio.gather(*(tg.adapter.send(chat, reply) for chat, reply in zip(chats, replies, strict=True)))

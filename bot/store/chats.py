@@ -216,6 +216,17 @@ class SubscriptionStore:
         rows = await self.db.fetchall(_SELECT + where + " ORDER BY s.id")
         return [_subscription(r) for r in rows]
 
+    async def schedules(self) -> list[tuple[str, str | None, str, str, str]]:
+        """(target, chat key or None, at_time, timezone, weekdays) of every subscription and enabled
+        personal digest, in one query and as plain columns: the scheduler's start-up reads only this."""
+        rows = await self.db.fetchall(
+            """SELECT 'sub:' || id, platform || ':' || chat_id, at_time, timezone, weekdays FROM subscriptions
+               UNION ALL
+               SELECT 'user:' || platform || ':' || user_id, NULL, at_time, timezone, weekdays
+               FROM user_digests WHERE enabled = 1"""
+        )
+        return [(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+
     async def remove(self, chat: ChatRef, topic: str | None) -> list[int]:
         """Remove one topic's subscription, or all of a chat's when topic is None; returns removed ids."""
         params: tuple[object, ...] = (chat.platform, chat.chat_id)

@@ -97,28 +97,42 @@ def _warn_without_key(key: str, name: str) -> None:
         log.warning("no API key configured; every summary will fall back to extractive", extra={"setting": name})
 
 
-class GeminiBackend:
+class _LazyClient:
+    """Holds what the SDK client needs; the SDK is imported and the client built on the first call.
+
+    A one-shot CLI command (``paperbot topics``) with a key set must not pay ~0.5 s and
+    ~30 MB for an SDK it never uses.
+    """
+
+    def __init__(self, api_key: str, model: str, *, base_url: str | None, timeout: float) -> None:
+        self.model = model
+        self._api_key = api_key
+        self._base_url = base_url
+        self._timeout = timeout
+        self._sdk: Any = None
+
+
+class GeminiBackend(_LazyClient):
     """google-genai's async client; the PDF goes in as an inline ``application/pdf`` part."""
 
     reads_pdf = True
 
-    def __init__(self, api_key: str, model: str, *, base_url: str | None, timeout: float) -> None:
-        from google import genai
-        from google.genai import types
+    def _client(self) -> Any:
+        if self._sdk is None:
+            from google import genai
+            from google.genai import types
 
-        self.model = model
-        self._types = types
-        # attempts=1 rather than retry_options=None: with None, google-genai's aiohttp path
-        # silently sleeps 1-10 s and reconnects once after a connection error.
-        options = types.HttpOptions(
-            base_url=base_url, timeout=int(timeout * 1000), retry_options=types.HttpRetryOptions(attempts=1)
-        )
-        self._client = genai.Client(api_key=api_key or "unset", http_options=options)
+            # attempts=1 rather than retry_options=None: with None, google-genai's aiohttp path
+            # silently sleeps 1-10 s and reconnects once after a connection error.
+            options = types.HttpOptions(base_url=self._base_url, timeout=int(self._timeout * 1000),
+                                        retry_options=types.HttpRetryOptions(attempts=1))
+            self._sdk = genai.Client(api_key=self._api_key or "unset", http_options=options)
+        return self._sdk
 
     async def generate(self, call: ModelCall) -> ModelReply:
-        from google.genai import errors
+        client = self._client()
+        from google.genai import errors, types
 
-        types = self._types
         contents: list[Any] = [call.prompt]
         if call.pdf is not None:
             contents.insert(0, types.Part.from_bytes(data=call.pdf, mime_type="application/pdf"))
@@ -130,7 +144,7 @@ class GeminiBackend:
             automatic_continuation=False,  # each continuation would be another billed, uncounted request
         )
         try:
-            response = await self._client.aio.models.generate_content(
+            response = await client.aio.models.generate_content(
                 model=self.model, contents=contents, config=config
             )
         except errors.APIError as exc:
@@ -144,8 +158,9 @@ class GeminiBackend:
         return _gemini_reply(response, call.schema)
 
     async def aclose(self) -> None:
-        await self._client.aio.aclose()
-        self._client.close()
+        if self._sdk is not None:
+            await self._sdk.aio.aclose()
+            self._sdk.close()
 
 
 def _gemini_reply(response: Any, schema: type[BaseModel]) -> ModelReply:
@@ -215,25 +230,27 @@ def parse_retry_after(headers: Any) -> float | None:
         return http_date_delay(value, headers.get("date"))
 
 
-class OpenAIBackend:
+class OpenAIBackend(_LazyClient):
     """Any OpenAI-compatible chat-completions server; it cannot read PDFs, so text goes in the prompt."""
 
     reads_pdf = False
 
-    def __init__(self, api_key: str, model: str, *, base_url: str | None, timeout: float) -> None:
-        import openai
+    def _client(self) -> Any:
+        if self._sdk is None:
+            import openai
 
-        self.model = model
-        self._openai = openai
-        self._client = openai.AsyncOpenAI(api_key=api_key or "unset", base_url=base_url, timeout=timeout, max_retries=0)
+            self._sdk = openai.AsyncOpenAI(api_key=self._api_key or "unset", base_url=self._base_url,
+                                           timeout=self._timeout, max_retries=0)
+        return self._sdk
 
     async def generate(self, call: ModelCall) -> ModelReply:
-        openai = self._openai
+        client = self._client()
+        import openai
         extra: dict[str, Any] = {}
         if not re.match(r"^(?:o\d|gpt-5)", self.model):  # reasoning models reject a temperature
             extra["temperature"] = call.temperature
         try:
-            response = await self._client.chat.completions.create(
+            response = await client.chat.completions.create(
                 model=self.model,
                 messages=[{"role": "user", "content": call.prompt}],
                 response_format={
@@ -267,7 +284,8 @@ class OpenAIBackend:
         )
 
     async def aclose(self) -> None:
-        await self._client.close()
+        if self._sdk is not None:
+            await self._sdk.close()
 
 
 def _openai_message(exc: Any) -> str:

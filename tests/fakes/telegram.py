@@ -192,6 +192,7 @@ class FakeTelegram(FakeServer):
         self.faults: deque[Fault] = deque()
         self.global_rate: int | None = 30  # messages per sliding second
         self.group_rate: int | None = 20  # messages per sliding minute in one group or channel
+        self.group_period = 60.0  # the group window, in seconds (shorter in tests that fill it)
         self.rate_limited: list[tuple[str, int | str]] = []
         self.honour_allowed_updates = True
         self.malformed: set[str] = set()  # methods that succeed but answer with a Message missing chat and date
@@ -433,10 +434,10 @@ class FakeTelegram(FakeServer):
         group_window = None
         if self.group_rate and not _positive(chat_id):
             group_window = self._group_windows.setdefault(chat_id, deque())
-            while group_window and group_window[0] <= now - 60.0:
+            while group_window and group_window[0] <= now - self.group_period:
                 group_window.popleft()
             if len(group_window) >= self.group_rate:
-                wait = max(1, int(group_window[0] + 60.0 - now + 0.999))
+                wait = max(1, int(group_window[0] + self.group_period - now + 0.999))
                 self.rate_limited.append(("group", chat_id))
                 raise ApiError(429, f"Too Many Requests: retry after {wait}", {"retry_after": wait})
             group_window.append(now)

@@ -34,7 +34,6 @@ from telegram import Bot, BotCommand, CallbackQuery, Chat, Message, Update
 from telegram.constants import ChatAction, ChatMemberStatus, ChatType
 from telegram.error import TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -47,6 +46,7 @@ from telegram.ext import (
 
 from bot.adapters.base import AdapterBase
 from bot.adapters.telegram.lifecycle import bot_api_root, initialize, stop_updater
+from bot.adapters.telegram.limiter import FloodLimiter
 from bot.adapters.telegram.send import TelegramSender, api_chat_id
 from bot.adapters.telegram.votes import on_vote
 from bot.commands import parse_line, tokenize
@@ -86,12 +86,7 @@ class TelegramAdapter(AdapterBase):
     async def start(self, host: Host) -> None:
         self.host = host
         api = bot_api_root(self.settings.telegram_api_url)
-        # aiolimiter is a leaky bucket: it admits a burst of max_rate, then max_rate per period, so up
-        # to twice max_rate in one period. The defaults (30/s, 20/min) therefore allow 60 and 40, which
-        # Telegram answers with 429s; one 429 pauses *every* request for up to a minute. These
-        # settings keep any sliding second under 30 and any sliding minute in a group at 20.
-        limiter = AIORateLimiter(overall_max_rate=1, overall_time_period=1 / 28, group_max_rate=10,
-                                 group_time_period=60, max_retries=5)
+        limiter = FloodLimiter()  # 30/s overall, 20/min per group; O(1) per request at any number of chats
         app = (
             ApplicationBuilder().token(self._token).base_url(f"{api}/bot").base_file_url(f"{api}/file/bot")
             .rate_limiter(limiter).concurrent_updates(True).job_queue(None).build()

@@ -4,7 +4,7 @@ Command replies and scheduled digests both come through :meth:`TelegramSender.se
 so they share the same ordering, pacing and failure handling:
 
 * One lock per chat keeps the parts of two replies from interleaving.
-* A private chat gets at most one message a second. ``AIORateLimiter`` paces groups
+* A private chat gets at most one message a second. ``FloodLimiter`` paces groups
   (20 a minute) and the global rate (30 a second), but not private chats.
 * ``RetryAfter`` that escapes the limiter's own retries is waited out and retried.
 * A group upgraded to a supergroup (``ChatMigrated``) is migrated in the store, and
@@ -58,7 +58,7 @@ UNREACHABLE = ("chat not found", "peer_id_invalid", "not enough rights to send t
                "have no rights to send a message",
                "not enough rights to send messages", "chat_write_forbidden", "need administrator rights",
                "bot is not a member", "user is deactivated")
-EXTRA_RETRIES = 5  # RetryAfter still escaping AIORateLimiter's own 5 retries
+EXTRA_RETRIES = 5  # RetryAfter still escaping FloodLimiter's own 5 retries
 NETWORK_RETRIES = 2
 ALBUM_MAX = 10
 

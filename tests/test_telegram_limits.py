@@ -1,0 +1,80 @@
+"""Telegram's flood limits, kept by our limiter and checked by the fake Bot API's own enforcement."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+from telegram.ext import ExtBot
+
+from bot.adapters.telegram.lifecycle import bot_api_root
+from bot.adapters.telegram.limiter import FloodLimiter
+from tests.fakes.telegram import FakeTelegram
+
+pytestmark = pytest.mark.filterwarnings("ignore:.*retry_after.*:telegram.warnings.PTBDeprecationWarning")
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeTelegram]:
+    server = FakeTelegram()
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.stop()
+
+
+async def _bot(fake: FakeTelegram, limiter: FloodLimiter) -> ExtBot[int]:
+    api = bot_api_root(fake.api_url)
+    bot: ExtBot[int] = ExtBot(fake.token, base_url=f"{api}/bot", base_file_url=f"{api}/file/bot",
+                               rate_limiter=limiter)
+    await bot.initialize()
+    return bot
+
+
+async def test_a_busy_group_and_many_others_at_once_get_no_429(fake: FakeTelegram) -> None:
+    fake.group_rate, fake.group_period = 3, 1.0  # a short window, so the test fills it quickly
+    busy, others = -100900, [-100901 - i for i in range(40)]
+    for chat in (busy, *others):
+        fake.group(chat)
+    bot = await _bot(fake, FloodLimiter(group_max=3, group_period=1.1))
+    try:
+        async def to_busy() -> None:
+            for n in range(8):
+                await bot.send_message(busy, f"part {n}")
+
+        await asyncio.gather(to_busy(), *(bot.send_message(chat, "digest") for chat in others))
+    finally:
+        await bot.shutdown()
+    assert fake.rate_limited == []
+    assert [m.plain for m in fake.messages_to(busy)] == [f"part {n}" for n in range(8)]
+    assert len(fake.sent) == 48
+
+
+async def test_the_group_table_forgets_groups_whose_window_is_over() -> None:
+    """No scan of every group per request: quiet groups leave the table as new ones arrive."""
+    now = [0.0]
+    limiter = FloodLimiter(clock=lambda: now[0])
+
+    async def send() -> bool:
+        now[0] += 0.5  # one message every half second, each to a new group
+        return True
+
+    for i in range(1_000):
+        await limiter.process_request(send, (), {}, "sendMessage", {"chat_id": -100 - i}, None)
+    assert limiter.tracked_groups <= 61 / 0.5 + 1
+
+
+async def test_telegram_flood_control_pauses_every_request_then_retries(fake: FakeTelegram) -> None:
+    fake.global_rate = 5  # far below what the limiter aims for: the fake answers 429, retry after 1 s
+    chats = [-100800 - i for i in range(12)]
+    for chat in chats:
+        fake.channel(chat)
+    bot = await _bot(fake, FloodLimiter())
+    try:
+        await asyncio.gather(*(bot.send_message(chat, "digest") for chat in chats))
+    finally:
+        await bot.shutdown()
+    assert fake.rate_limited, "the fake really refused some"
+    assert sorted(m.chat_id for m in fake.sent) == sorted(chats)
