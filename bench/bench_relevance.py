@@ -7,7 +7,8 @@ digest is ranked with all taps so far. We report precision@10 and nDCG@10 per da
 today's keyword ranking on the same days, and the time and memory to rank 1,000 papers
 for 10,000 audiences.
 
-    .venv/bin/python bench/bench_relevance.py            # quality + scale, writes bench/results/ (relevance.json, the plot; copy its table into bench/results/relevance.md)
+    .venv/bin/python bench/bench_relevance.py            # quality + scale; writes the plot and relevance.json
+    # (its table for RESULTS.md is kept by hand in bench/results/relevance.md)
     .venv/bin/python bench/bench_relevance.py --quality  # quality only
 """
 
