@@ -147,22 +147,14 @@ async def bot(core: Core) -> ConsoleBot:
 # Model fakes and a summarizer harness, for the summarizer, quota and hostile-model tests.
 @pytest.fixture
 async def gemini() -> AsyncIterator[FakeGemini]:
-    fake = FakeGemini()
-    await fake.start()
-    try:
+    async with FakeGemini() as fake:
         yield fake
-    finally:
-        await fake.stop()
 
 
 @pytest.fixture
 async def openai_fake() -> AsyncIterator[FakeOpenAI]:
-    fake = FakeOpenAI()
-    await fake.start()
-    try:
+    async with FakeOpenAI() as fake:
         yield fake
-    finally:
-        await fake.stop()
 
 
 @pytest.fixture
