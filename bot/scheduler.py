@@ -81,8 +81,9 @@ class DigestScheduler:
             await self.catch_up()
 
     async def stop(self) -> None:
-        if self._aps is not None and self._aps.running:
-            self._aps.shutdown(wait=False)
+        aps, self._aps = self._aps, None  # AsyncIOScheduler shuts down on the loop's next turn, so
+        if aps is not None and aps.running:  # `running` stays true meanwhile: stop exactly once
+            aps.shutdown(wait=False)
         for run in list(self._runs):
             run.cancel()
 

@@ -163,3 +163,9 @@ def test_one_shot_command_with_a_model_key_does_not_load_the_model_sdk(arxiv_url
     done = subprocess.run([sys.executable, "-c", probe], cwd=Path(__file__).resolve().parents[1], env=env,
                           capture_output=True, text=True, timeout=120)
     assert "SDK-ABSENT 0" in done.stdout, done.stdout + done.stderr
+
+
+def test_leaving_the_console_is_quiet(arxiv_url: str, tmp_path: Path) -> None:
+    """/quit stops the scheduler once: no traceback for a newcomer trying the bot."""
+    done = paperbot(["run"], arxiv_url, tmp_path, stdin="/topics\n/quit\n")
+    assert done.returncode == 0 and "Traceback" not in done.stderr + done.stdout, done.stderr
