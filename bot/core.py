@@ -96,7 +96,8 @@ class Core:
             FeedbackHandlers(self.feedback),
             FollowHandlers(Follows(store.feedback, store.papers)),
         )
-        self.host = AdapterHost(self.dispatcher, self.chats, self.lifecycle, self.topics, store.db, self.feedback)
+        self.host = AdapterHost(self.dispatcher, self.chats, self.lifecycle, self.topics, store.db, self.feedback,
+                                 store.thread_links)
 
     @classmethod
     async def create(cls, settings: Settings, clock: Clock = system_clock) -> Core:

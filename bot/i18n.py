@@ -305,6 +305,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "follow_list": {"en": "Followed authors:", "zh": "关注的作者："},
     "follow_list_empty": {"en": "No followed authors yet. Try /follow add \"Jianke Zhu\"", "zh": "还没有关注任何作者。试试 /follow add \"Jianke Zhu\""},
     "tap_failed": {"en": "Could not record that right now; try again later.", "zh": "暂时无法记录，请稍后再试。"},
+    # Answers about a paper (/ask)
+    "answer_question": {"en": "Question", "zh": "问题"},
+    "answer_sources": {"en": "Where the paper says so", "zh": "论文出处"},
+    "answer_by": {"en": "Answered by {model}", "zh": "回答由 {model} 生成"},
 }
 
 

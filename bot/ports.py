@@ -45,6 +45,7 @@ class Command:
     dm_chat_id: str | None = None  # where a personal digest goes; the adapter knows
     progress: Progress | None = field(default=None, compare=False)
     options: dict[str, str] | None = field(default=None, compare=False)
+    thread: str | None = None  # a follow-up inside a conversation about one paper (see ThreadRef)
 
     @property
     def user_key(self) -> str:
@@ -140,6 +141,20 @@ def parse_vote_data(data: str) -> tuple[str, int] | None:
     return data[4:], int(data[2] == "+")
 
 
+@dataclass(frozen=True)
+class ThreadRef:
+    """Which paper a platform thread or reply chain is about, and which conversation it continues.
+
+    A summary or an answer carries a ``thread`` key; the adapter binds the messages it
+    sent for it (Telegram message ids, a Discord thread's channel id) to that key, so a
+    reply to them, or a message inside the thread, is dispatched as ``/ask`` about the
+    same paper with ``Command.thread`` set, and the model sees the last few turns.
+    """
+
+    paper_id: str
+    thread: str
+
+
 class Host(Protocol):
     """What an adapter may use of the core, and nothing more."""
 
@@ -156,6 +171,10 @@ class Host(Protocol):
     async def chat_migrated(self, chat: ChatRef, new_chat_id: str) -> None: ...
     async def tap_vote(self, chat: ChatRef, user_id: str, paper_id: str, value: int) -> Tapped:
         """A member tapped 👍 (1) or 👎 (0) under a digest paper; never raises."""
+    async def bind_thread(self, chat: ChatRef, key: str, ref: ThreadRef) -> None:
+        """Remember that platform message or thread ``key`` in ``chat`` continues ``ref``."""
+    async def find_thread(self, chat: ChatRef, key: str) -> ThreadRef | None:
+        """The conversation a platform message or thread belongs to, if the bot started one there."""
     async def get_meta(self, key: str) -> str | None: ...
     async def set_meta(self, key: str, value: str) -> None: ...
 

@@ -49,6 +49,20 @@ class Summary:
     result: SummaryResult
     language: str
     code_links: tuple[str, ...] = ()
+    thread: str | None = None  # follow-ups to this summary continue this conversation (bot.ports.ThreadRef)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A model's answer to a question about one paper, validated before anyone sees it."""
+
+    paper: Paper
+    question: str
+    text: str  # plain text: no markup, and no link or mention the paper itself does not contain
+    sources: tuple[str, ...]  # where in the paper it rests ("§3.2", "p. 5"); empty when the paper does not say
+    model: str  # who wrote it, shown with the answer
+    language: str
+    thread: str  # the conversation this answer belongs to; follow-ups continue it
 
 
 @dataclass(frozen=True)
@@ -58,10 +72,10 @@ class Replies:
     items: tuple[Reply, ...] = field(default_factory=tuple)
 
 
-Reply = Text | Error | Digest | Summary | Replies
+Reply = Text | Error | Digest | Summary | Answer | Replies
 
 
-def flatten(reply: Reply) -> list[Text | Error | Digest | Summary]:
+def flatten(reply: Reply) -> list[Text | Error | Digest | Summary | Answer]:
     if isinstance(reply, Replies):
         return [leaf for item in reply.items for leaf in flatten(item)]
     return [reply]

@@ -21,7 +21,7 @@ from bot.i18n import t
 from bot.links import is_code_host
 from bot.models import Paper
 from bot.ports import vote_data
-from bot.replies import Digest, DigestEntry, Error, Summary, Text
+from bot.replies import Answer, Digest, DigestEntry, Error, Summary, Text
 from bot.summarizer.scripts import script_mix
 from bot.summary_schema import SummaryResult
 
@@ -69,6 +69,31 @@ class Block:
 def text_document(reply: Text | Error) -> list[Block]:
     kind: BlockKind = "error" if isinstance(reply, Error) else "para"
     return [Block(kind, tuple((Span(line),) for line in reply.text.split("\n")))]
+
+
+def answer_document(reply: Answer) -> list[Block]:
+    """An answer under its paper's title, with the question, where it rests, and who wrote it."""
+    paper, lang = clip_paper(reply.paper), reply.language
+    head = Block("para", ((Span(paper.title, url=paper.abs_url, bold=True),),
+                          (Span(f"{t(lang, 'answer_question')}: ", italic=True), Span(reply.question))),
+                 paper_id=paper.id, keep_with_next=True)
+    blocks = [head, Block("para", tuple((Span(line),) for line in reply.text.split("\n") if line.strip()))]
+    if reply.sources:
+        blocks.append(Block("note", ((Span(f"{t(lang, 'answer_sources')}: ", italic=True),
+                                      Span("; ".join(reply.sources))),)))
+    blocks.append(Block("note", ((Span(t(lang, "answer_by", model=reply.model), italic=True),),)))
+    return blocks
+
+
+def leaf_document(reply: Text | Error | Digest | Summary | Answer) -> list[Block]:
+    """The blocks of one leaf reply, whatever its kind."""
+    if isinstance(reply, Digest):
+        return digest_document(reply)
+    if isinstance(reply, Summary):
+        return summary_document(reply)
+    if isinstance(reply, Answer):
+        return answer_document(reply)
+    return text_document(reply)
 
 
 def digest_header(digest: Digest) -> str:

@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-from bot.render.document import Block, Line, digest_document, summary_document, text_document
-from bot.replies import Digest, Reply, Summary, flatten
+from bot.render.document import Block, Line, leaf_document
+from bot.replies import Reply, flatten
 
 
 def document(reply: Reply) -> list[Block]:
-    blocks: list[Block] = []
-    for leaf in flatten(reply):
-        if isinstance(leaf, Digest):
-            blocks += digest_document(leaf)
-        elif isinstance(leaf, Summary):
-            blocks += summary_document(leaf)
-        else:
-            blocks += text_document(leaf)
-    return blocks
+    return [block for leaf in flatten(reply) for block in leaf_document(leaf)]
 
 
 def render_line(line: Line) -> str:

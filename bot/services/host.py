@@ -9,11 +9,12 @@ from bot.arxiv.ids import ArxivIdError, parse_arxiv_ref
 from bot.commands import Dispatcher
 from bot.i18n import t
 from bot.models import ChatRef
-from bot.ports import Command, CommandSpec, Tapped
+from bot.ports import Command, CommandSpec, Tapped, ThreadRef
 from bot.replies import Reply
 from bot.services.chats import ChatLifecycle, Chats
 from bot.services.feedback import Feedback, RateLimited, UnknownPapers
 from bot.store.db import Database, get_meta, set_meta
+from bot.store.threads import ThreadLinkStore
 from bot.topics.registry import TopicRegistry
 
 log = logging.getLogger(__name__)
@@ -21,13 +22,14 @@ log = logging.getLogger(__name__)
 
 class AdapterHost:
     def __init__(self, dispatcher: Dispatcher, chats: Chats, lifecycle: ChatLifecycle, topics: TopicRegistry,
-                 db: Database, feedback: Feedback) -> None:
+                 db: Database, feedback: Feedback, thread_links: ThreadLinkStore) -> None:
         self._dispatcher = dispatcher
         self._chats = chats
         self._lifecycle = lifecycle
         self._topics = topics
         self._db = db
         self._feedback = feedback
+        self._thread_links = thread_links
 
     def specs(self) -> list[CommandSpec]:
         return self._dispatcher.specs()
@@ -68,6 +70,13 @@ class AdapterHost:
             log.warning("vote tap failed", extra={"chat": chat.key}, exc_info=True)
             return Tapped(refusal=t(language, "tap_failed"))
         return Tapped(up, down)
+
+    async def bind_thread(self, chat: ChatRef, key: str, ref: ThreadRef) -> None:
+        await self._thread_links.bind(chat.key, key, ref.paper_id, ref.thread)
+
+    async def find_thread(self, chat: ChatRef, key: str) -> ThreadRef | None:
+        found = await self._thread_links.find(chat.key, key)
+        return ThreadRef(*found) if found else None
 
     async def get_meta(self, key: str) -> str | None:
         return await get_meta(self._db, key)

@@ -14,6 +14,7 @@ from bot.store.filters import FilterStore
 from bot.store.papers import PaperStore
 from bot.store.quotas import QuotaStore
 from bot.store.summaries import SummaryStore
+from bot.store.threads import ThreadLinkStore
 from bot.store.topics import TopicStore
 
 
@@ -30,6 +31,7 @@ class Store:
         self.quotas = QuotaStore(db)
         self.feedback = FeedbackStore(db)
         self.embeddings = EmbeddingStore(db)
+        self.thread_links = ThreadLinkStore(db)
 
     @classmethod
     async def open(cls, path: str | Path, clock: Clock = system_clock) -> Store:

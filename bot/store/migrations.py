@@ -266,6 +266,17 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE deliveries ADD COLUMN reason TEXT;
     """,
+    # 10: which conversation about a paper a platform message or thread continues (bot.ports.ThreadRef).
+    """
+    CREATE TABLE thread_links (
+        chat TEXT NOT NULL,               -- '<platform>:<chat_id>'
+        key TEXT NOT NULL,                -- a platform message id, or a Discord thread's channel id
+        paper_id TEXT NOT NULL,
+        thread TEXT NOT NULL,             -- the conversation key
+        at TEXT NOT NULL,
+        PRIMARY KEY (chat, key)
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -22,9 +22,9 @@ import discord
 
 from bot.i18n import t
 from bot.models import Paper
-from bot.render.document import Block, Span, digest_header, text_document
+from bot.render.document import Block, Span, digest_header, leaf_document
 from bot.render.split import fit_block, pack
-from bot.replies import Digest, DigestEntry, Error, Reply, Summary, Text, flatten
+from bot.replies import Answer, Digest, DigestEntry, Error, Reply, Summary, Text, flatten
 
 MAX_CONTENT = 2000
 MAX_EMBEDS = 10
@@ -202,8 +202,9 @@ def render(reply: Reply) -> list[OutMessage]:
     return out
 
 
-def render_text(reply: Text | Error) -> list[OutMessage]:
-    messages = pack(text_document(reply), _render_block, MAX_CONTENT, separator="\n")
+def render_text(reply: Text | Error | Answer) -> list[OutMessage]:
+    """Plain replies, and answers about a paper, as message content (an error only to its asker)."""
+    messages = pack(leaf_document(reply), _render_block, MAX_CONTENT, separator="\n")
     return [OutMessage(content=m.text, ephemeral=isinstance(reply, Error)) for m in messages if m.text.strip()] or [
         OutMessage(content="\u200b", ephemeral=isinstance(reply, Error))
     ]

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from bot.ports import parse_vote_data
-from bot.render.document import Action, Block, Line, Span, digest_document, summary_document, text_document
+from bot.render.document import Action, Block, Line, Span, leaf_document
 from bot.render.split import Message, pack
-from bot.replies import Digest, Error, Summary, Text
+from bot.replies import Answer, Digest, Error, Summary, Text
 
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
@@ -84,17 +84,9 @@ def render_block(block: Block) -> str:
     return body
 
 
-def document_for(reply: Text | Error | Digest | Summary) -> list[Block]:
-    if isinstance(reply, Digest):
-        return digest_document(reply)
-    if isinstance(reply, Summary):
-        return summary_document(reply)
-    return text_document(reply)
-
-
-def render_messages(reply: Text | Error | Digest | Summary, max_len: int = MAX_TEXT) -> list[Outgoing]:
+def render_messages(reply: Text | Error | Digest | Summary | Answer, max_len: int = MAX_TEXT) -> list[Outgoing]:
     """Render and split one leaf reply; every message fits Telegram's limit."""
-    blocks = document_for(reply)
+    blocks = leaf_document(reply)
     limit = max_len
     while True:
         messages = pack(blocks, render_block, limit)
