@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
@@ -25,11 +25,13 @@ import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
+from sklearn.utils import murmurhash3_32
 
 from bot.models import Paper, Topic
 from bot.topics.matcher import compiled, score
 
-__all__ = ["Model", "Reason", "Scored", "TextSpace", "Vote", "author_key", "keyword_reason", "learn", "rank"]
+__all__ = ["Model", "Reason", "Scored", "TextSpace", "Vote", "author_key", "keyword_reason", "learn", "rank",
+           "term_keys", "top_for_many"]
 
 KEPT_TERMS = 400  # strongest weights a model keeps: enough to rank, small enough for 10,000 audiences
 PRIOR_WEIGHT = 2.0  # the topic's own words count as this many liked papers
@@ -37,6 +39,8 @@ BACKGROUND_WEIGHT = 0.1  # each unlabeled candidate is a faint negative, so like
 KEYWORD_WEIGHT = 0.3  # how much the keyword evidence still counts once an audience has taught the model
 CLOSE_ENOUGH = 0.2  # cosine similarity above which "close to <liked title>" is a fair reason
 PINNED = 1e6  # a followed author's paper comes first, whatever the keywords
+SHOWN_TERMS = 10  # strongest terms of each sign a model keeps in words, for /prefs
+AUDIENCE_BATCH = 500  # audiences scored at once by top_for_many: bounds the papers × audiences block
 
 
 @dataclass(frozen=True)
@@ -83,7 +87,7 @@ class TextSpace:
             matrix = self.vectorizer.fit_transform([*corpus, "paper"])[: len(corpus)]
         self.matrix = sparse.csr_matrix(matrix[: len(self.papers)])
         self.terms = self.vectorizer.get_feature_names_out()
-        self._columns = {str(term): i for i, term in enumerate(self.terms)}
+        self._lookup: tuple[np.ndarray, np.ndarray] | None = None
 
     def rows(self, papers: Sequence[Paper]) -> sparse.csr_matrix:
         """Vectors of ``papers``; papers outside the space are vectorized in its vocabulary."""
@@ -94,34 +98,79 @@ class TextSpace:
 
     def weights(self, models: Sequence[Model]) -> sparse.csc_matrix:
         """One column of term weights per model, in this space's vocabulary (unknown terms drop out)."""
-        rows: list[int] = []
-        cols: list[int] = []
-        vals: list[float] = []
-        columns = self._columns
-        for j, model in enumerate(models):
-            for term, weight in model.weights.items():
-                i = columns.get(term)
-                if i is not None:
-                    rows.append(i)
-                    cols.append(j)
-                    vals.append(weight)
-        return sparse.csc_matrix((np.asarray(vals, dtype=np.float32), (rows, cols)),
-                                 shape=(len(self.terms), len(models)))
+        if self._lookup is None:  # the vocabulary's term keys, sorted, and the column each one is
+            keys = term_keys(self.terms)
+            order = np.argsort(keys)
+            self._lookup = keys[order], order.astype(np.int32)
+        known, column = self._lookup
+        shape = (len(self.terms), len(models))
+        if not models or not len(known):
+            return sparse.csc_matrix(shape, dtype=np.float32)
+        keys = np.concatenate([m.keys for m in models])
+        values = np.concatenate([m.values for m in models])
+        owner = np.repeat(np.arange(len(models), dtype=np.int32), [len(m.keys) for m in models])
+        at = np.minimum(np.searchsorted(known, keys), len(known) - 1)
+        hit = known[at] == keys
+        return sparse.csc_matrix((values[hit], (column[at[hit]], owner[hit])), shape=shape, dtype=np.float32)
 
 
-@dataclass
+def term_keys(terms: Iterable[str]) -> np.ndarray:
+    """64-bit keys of terms, the same in every process, so a model holds numbers, not strings.
+
+    10,000 audiences' models of 400 terms each would hold 4 million small strings and
+    floats (about 40 kB a model); two arrays hold them in under 5 kB. Two distinct terms
+    sharing a key is about as likely as one in 10^9 per vocabulary.
+    """
+    return np.fromiter(((murmurhash3_32(t, 0, True) << 32) | murmurhash3_32(t, 1, True) for t in terms),
+                       dtype=np.uint64)
+
+
+@dataclass(frozen=True, eq=False)
 class Model:
-    """What one audience's votes taught: term weights (positive: wanted) and the liked papers."""
+    """What one audience's votes taught: term weights (positive: wanted) and the liked papers.
 
-    weights: dict[str, float] = field(default_factory=dict)
+    Weights are kept as term keys and float32 values (see :func:`term_keys`); only the
+    strongest few terms are also kept in words, for ``/prefs``.
+    """
+
+    keys: np.ndarray
+    values: np.ndarray
     liked: tuple[Paper, ...] = ()
+    words: tuple[tuple[str, float], ...] = ()
+
+    @classmethod
+    def of(cls, weights: Mapping[str, float], liked: Sequence[Paper] = ()) -> Model:
+        ordered = sorted(weights.items(), key=lambda kv: kv[1])
+        shown = [*(kv for kv in ordered[:SHOWN_TERMS] if kv[1] < 0),
+                 *(kv for kv in ordered[-SHOWN_TERMS:] if kv[1] > 0)]
+        return cls(term_keys(weights), np.fromiter(weights.values(), dtype=np.float32, count=len(weights)),
+                   tuple(liked), tuple(shown))
 
     def strongest(self, n: int = 5) -> tuple[list[str], list[str]]:
-        """The ``n`` most wanted and most unwanted terms, for /prefs."""
-        ordered = sorted(self.weights.items(), key=lambda kv: kv[1])
+        """The ``n`` (at most :data:`SHOWN_TERMS`) most wanted and most unwanted terms, for /prefs."""
+        ordered = sorted(self.words, key=lambda kv: kv[1])
         positive = [t for t, w in reversed(ordered) if w > 0][:n]
         negative = [t for t, w in ordered if w < 0][:n]
         return positive, negative
+
+
+def top_for_many(space: TextSpace, models: Sequence[Model], k: int = 10,
+                 batch: int = AUDIENCE_BATCH) -> np.ndarray:
+    """Each model's ``k`` best papers of ``space`` (row indices, best first), one row per model.
+
+    Audiences are scored ``batch`` at a time, so memory is bounded by one papers × batch
+    block, never the whole papers × audiences matrix (1,000 × 10,000 is 40 MB dense and
+    more as sparse products and sorts).
+    """
+    k = min(k, space.matrix.shape[0])
+    best = np.empty((len(models), k), dtype=np.int32)
+    for start in range(0, len(models), batch):
+        scores = (space.matrix @ space.weights(models[start:start + batch])).toarray().T
+        top = np.argpartition(-scores, k - 1, axis=1)[:, :k] if k < scores.shape[1] else np.tile(
+            np.arange(scores.shape[1]), (scores.shape[0], 1))
+        order = np.argsort(-np.take_along_axis(scores, top, axis=1), axis=1, kind="stable")
+        best[start:start + len(scores)] = np.take_along_axis(top, order, axis=1)
+    return best
 
 
 def prior_text(topic: Topic) -> str:
@@ -152,13 +201,13 @@ def learn(topic: Topic, votes: Sequence[Vote], space: TextSpace) -> Model | None
     if not (y[w > 0] == 0).any():  # only likes and nothing else to compare with: their own strongest words
         centroid = np.asarray(space.rows(liked).mean(axis=0)).ravel()
         keep = np.argsort(-centroid)[:KEPT_TERMS]
-        return Model({str(space.terms[i]): float(centroid[i]) for i in keep if centroid[i] > 0}, liked)
+        return Model.of({str(space.terms[i]): float(centroid[i]) for i in keep if centroid[i] > 0}, liked)
     classifier = LogisticRegression(C=10.0, max_iter=200, class_weight="balanced")
     classifier.fit(x, y, sample_weight=w)
     coef = classifier.coef_[0]
     keep = np.argsort(-np.abs(coef))[:KEPT_TERMS]
     weights = {str(space.terms[i]): float(coef[i]) for i in keep if coef[i] != 0}
-    return Model(weights, liked)
+    return Model.of(weights, liked)
 
 
 def author_key(name: str) -> str:
