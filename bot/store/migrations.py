@@ -277,6 +277,10 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (chat, key)
     );
     """,
+    # 11: a chat's "also relevant" switch: a few papers its votes rank high that miss the keywords.
+    """
+    ALTER TABLE chats ADD COLUMN also_relevant INTEGER NOT NULL DEFAULT 0;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -31,7 +31,7 @@ from bot.models import Paper, Topic
 from bot.topics.matcher import compiled, score
 
 __all__ = ["Model", "Reason", "Scored", "TextSpace", "Vote", "author_key", "keyword_reason", "learn", "rank",
-           "term_keys", "top_for_many"]
+           "also_relevant", "term_keys", "top_for_many"]
 
 KEPT_TERMS = 400  # strongest weights a model keeps: enough to rank, small enough for 10,000 audiences
 PRIOR_WEIGHT = 2.0  # the topic's own words count as this many liked papers
@@ -40,6 +40,7 @@ KEYWORD_WEIGHT = 0.3  # how much the keyword evidence still counts once an audie
 CLOSE_ENOUGH = 0.2  # cosine similarity above which "close to <liked title>" is a fair reason
 PINNED = 1e6  # a followed author's paper comes first, whatever the keywords
 SHOWN_TERMS = 10  # strongest terms of each sign a model keeps in words, for /prefs
+ALSO_RELEVANT = 3  # at most this many "also relevant" papers join a digest when a chat turns them on
 AUDIENCE_BATCH = 500  # audiences scored at once by top_for_many: bounds the papers × audiences block
 
 
@@ -53,7 +54,7 @@ class Vote:
 class Reason:
     """One short reason a paper is in a digest."""
 
-    kind: Literal["terms", "close", "author", "none"]
+    kind: Literal["terms", "close", "author", "also", "none"]
     detail: str = ""
 
 
@@ -266,12 +267,7 @@ def rank(topic: Topic, papers: Sequence[Paper], votes: Sequence[Vote] = (),
         learned = np.asarray((rows @ space.weights([model])).todense()).ravel()
         spread = learned.std() or 1.0
         scores = KEYWORD_WEIGHT * scores / (scores.max() or 1.0) + (learned - learned.mean()) / spread
-        if model.liked:
-            similarity = (rows @ space.rows(model.liked).T).toarray()
-            best = similarity.argmax(axis=1)
-            for i, j in enumerate(best):
-                if similarity[i, j] >= CLOSE_ENOUGH and kept[i].id != model.liked[j].id:
-                    close[i] = model.liked[j].title
+        close = _closest(space, rows, kept, model.liked)
     if votes and dense and all(p.id in dense for p in (*kept, *(v.paper for v in votes))):
         near = _dense_scores(kept, votes, dense)
         scores = scores + (near - near.mean()) / (near.std() or 1.0)
@@ -286,6 +282,49 @@ def rank(topic: Topic, papers: Sequence[Paper], votes: Sequence[Vote] = (),
             result.append(Scored(p, float(scores[i]), why))
     result.sort(key=lambda s: (-s.score, -_timestamp(s.paper.published), -_timestamp(s.paper.updated), s.paper.id))
     return result
+
+
+def _closest(space: TextSpace, rows: sparse.csr_matrix, papers: Sequence[Paper],
+             liked: Sequence[Paper]) -> list[str | None]:
+    """For each paper, the title of the liked paper it is close to (cosine above :data:`CLOSE_ENOUGH`), if any."""
+    close: list[str | None] = [None] * len(papers)
+    if not liked:
+        return close
+    similarity = (rows @ space.rows(liked).T).toarray()
+    for i, j in enumerate(similarity.argmax(axis=1)):
+        if similarity[i, j] >= CLOSE_ENOUGH and papers[i].id != liked[j].id:
+            close[i] = liked[j].title
+    return close
+
+
+def also_relevant(topic: Topic, papers: Sequence[Paper], votes: Sequence[Vote], ranked: Sequence[Scored],
+                  n: int = ALSO_RELEVANT) -> list[Scored]:
+    """At most ``n`` papers of ``topic``'s categories that miss its keywords but the votes rank high.
+
+    Only with evidence: without a 👍 nothing is added. A paper qualifies when the learned
+    score puts it above the median of the digest's top ten and it is close to a liked paper,
+    which is also the reason shown ("also relevant: close to ...").
+    """
+    if n <= 0 or not ranked or not any(v.value for v in votes):
+        return []
+    shown = {s.paper.id for s in ranked}
+    categories = set(topic.categories)
+    outside = [p for p in papers if p.id not in shown and not p.is_replacement
+               and (not categories or categories & set(p.categories)) and score(topic, p) is None]
+    if not outside:
+        return []
+    inside = [s.paper for s in ranked[:10]]
+    space = TextSpace([*(s.paper for s in ranked), *(v.paper for v in votes)])  # the digest's own model
+    model = learn(topic, votes, space)
+    if model is None:
+        return []
+    weights = space.weights([model])
+    bar = float(np.median((space.rows(inside) @ weights).toarray()))
+    rows = space.rows(outside)
+    learned = (rows @ weights).toarray().ravel()
+    close = _closest(space, rows, outside, model.liked)
+    picked = [i for i in np.argsort(-learned, kind="stable") if learned[i] > bar and close[i] is not None][:n]
+    return [Scored(outside[i], float(learned[i]), Reason("also", close[i] or "")) for i in picked]
 
 
 def _dense_scores(papers: Sequence[Paper], votes: Sequence[Vote], dense: Mapping[str, np.ndarray]) -> np.ndarray:
