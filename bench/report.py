@@ -195,7 +195,8 @@ def _relevance(data: dict[str, Any]) -> str:
                   f"vectorizes the day and scores audiences {scale.get('audience_batch', 500)} at a time "
                   f"(`top_for_many`). Best of "
                   f"{len(scale['runs'])} runs ({runs}; 1-minute load average of the 2 shared cores). Training one "
-                  f"audience's model: {scale['train_ms_per_audience']} ms, done from its votes, not per paper.")
+                  f"audience's model: {scale['train_ms_per_audience']} ms CPU, not included above: a digest "
+                  f"today trains it again when built, so a fan-out to 10,000 voting chats pays it per chat.")
     else:
         scaled = ""
     return f"""## Relevance: learned ranking vs keywords on real days (`bench/bench_relevance.py`, issue 12)
