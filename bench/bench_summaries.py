@@ -26,14 +26,13 @@ os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
 for _name in ("GEMINI_API_KEY", "GOOGLE_API_KEY", "GOOGLE_GENAI_USE_VERTEXAI", "GOOGLE_GEMINI_BASE_URL"):
     os.environ.pop(_name, None)
 
-from tests.summarizer_support import gemini_settings, make_pdf, papers  # noqa: E402
-
 from bot.arxiv.source import ArxivSource  # noqa: E402
 from bot.store import Store  # noqa: E402
 from bot.store.summaries import percentile  # noqa: E402
 from bot.summarizer.service import Summarizer  # noqa: E402
 from tests.fakes.arxiv import FakeArxiv  # noqa: E402
 from tests.fakes.gemini import FakeGemini  # noqa: E402
+from tests.summarizer_support import gemini_settings, make_pdf, papers  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "summaries.json"
 REFERENCE_CALLS_PER_PAPER = 4

@@ -32,6 +32,7 @@ from bot.summarizer.service import Summarizer
 from bot.summary_schema import SummaryResult, dump_brief, load_brief
 from bot.topics.profiles import chat_audience, user_audience
 from bot.topics.registry import TopicRegistry
+from bot.topics.relevance import ALSO_RELEVANT
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,7 @@ class Target:
     language: str
     limit: int
     paused_reason: str | None
+    also: int = 0  # "also relevant" papers the chat allows after its matches
 
 
 class Delivery:
@@ -82,7 +84,8 @@ class Delivery:
             log.warning("subscription topic is gone", extra={"sub": sub.id, "topic": sub.topic})
             return "no_topic"
         view = await self._chats.view(sub.chat)
-        target = Target(sub.target, sub.chat, view.language, view.max_papers, sub.paused_reason)
+        target = Target(sub.target, sub.chat, view.language, view.max_papers, sub.paused_reason,
+                        ALSO_RELEVANT if view.also_relevant else 0)
         outcome, day = await self._deliver(target, topic, scheduled)
         if outcome in ("sent", "already_sent", "empty") and day is not None:
             await self._stores.subscriptions.set_last_sent(sub.id, day)
@@ -125,6 +128,8 @@ class Delivery:
                 seen = await store.shown_before(target.key, day)
                 ranked = [s for s in ranked if s.paper.id not in seen]
                 chosen, more = ranked[: target.limit], max(0, len(ranked) - target.limit)
+                extra = await self._builder.also(audience, day_papers, learner, ranked, target.also)
+                chosen += [s for s in extra if s.paper.id not in seen]
                 papers = [s.paper for s in chosen]
                 summaries = await self._summaries_within_quota(target, papers)
                 plan = await store.plan(target.key, day, target.chat.platform, target.chat.chat_id,

@@ -24,9 +24,9 @@ from bot.replies import Digest, DigestEntry
 from bot.summarizer.service import Summarizer
 from bot.topics.matcher import rank
 from bot.topics.profiles import Profiles
-from bot.topics.relevance import Reason, Scored, author_key, keyword_reason
+from bot.topics.relevance import Reason, Scored, also_relevant, author_key, keyword_reason
 
-Chooser = Callable[[list[Paper]], Awaitable[list[Paper]]]
+Chooser = Callable[[list[Paper], list[Paper]], Awaitable[list[Paper]]]  # (ranked matches, "also relevant")
 
 
 @dataclass(frozen=True)
@@ -105,12 +105,23 @@ class DigestBuilder:
         everything = Topic("mine", "", (), "")  # the filters chose the papers; only the order is learned
         return await self._profiles.rank(learner, everything, papers, matched)
 
+    async def also(self, audience: Audience, day: DayPapers, learner: str | None, ranked: list[Scored],
+                   n: int) -> list[Scored]:
+        """Up to ``n`` "also relevant" papers for a topic's digest (a chat setting); none without votes."""
+        if n <= 0 or learner is None or not isinstance(audience, Topic):
+            return []
+        profile = await self._profiles.of(learner)
+        return also_relevant(audience, day.papers, profile.votes, ranked, n) if profile.votes else []
+
     async def build(
         self, audience: Audience, language: str, *, day: date | None = None, days: int = 1, limit: int = 20,
         include_all: bool = False, progress: Progress | None = None, choose: Chooser | None = None,
-        learner: str | None = None,
+        learner: str | None = None, also: int = 0,
     ) -> Digest:
-        """``choose`` (the handler's quota and paging) picks the papers to summarize from the ranked matches."""
+        """``choose`` (the handler's quota and paging) picks the papers to summarize from the ranked matches.
+
+        ``also``: how many "also relevant" papers may follow the chosen ones (0: the chat has them off).
+        """
         categories = await self.categories(audience)
         topic = self.header_topic(audience, language, categories)
         latest = day is None and days == 1
@@ -130,10 +141,13 @@ class DigestBuilder:
         # Only a stored listing day is memoized; a window of several days is matched afresh.
         ranked = await self.ranked(audience if latest else topic, day_papers, learner, memo=latest)
         matched = [s.paper for s in ranked]
-        chosen = await choose(matched) if choose else matched if include_all else matched[:limit]
-        reasons = {s.paper.id: reason_text(s.reason, s.paper, topic, language) for s in ranked}
+        extra = await self.also(audience if latest else topic, day_papers, learner, ranked, also)
+        more = [s.paper for s in extra]
+        chosen = await choose(matched, more) if choose else matched if include_all else matched[:limit] + more
+        reasons = {s.paper.id: reason_text(s.reason, s.paper, topic, language) for s in [*ranked, *extra]}
         entries = await self.entries(chosen, language, progress, reasons)
-        return Digest(topic, day_papers.day, language, entries, more=len(matched) - len(chosen), days=days)
+        shown_matches = sum(p.id not in {e.id for e in more} for p in chosen)
+        return Digest(topic, day_papers.day, language, entries, more=len(matched) - shown_matches, days=days)
 
     async def entries(self, papers: list[Paper], language: str, progress: Progress | None = None,
                       reasons: dict[str, str] | None = None) -> tuple[DigestEntry, ...]:
@@ -154,6 +168,8 @@ def reason_text(reason: Reason, paper: Paper, topic: Topic, language: str) -> st
         parts.append(t(language, "reason_terms", terms=reason.detail))
     elif reason.kind == "close":
         parts.append(t(language, "reason_close", title=reason.detail[:80]))
+    elif reason.kind == "also":
+        parts.append(t(language, "reason_also", title=reason.detail[:80]))
     elif reason.kind == "author":
         parts.append(t(language, "reason_author", name=reason.detail))
     if topic.categories and paper.primary_category and paper.primary_category not in topic.categories:

@@ -170,7 +170,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "param_zone": {"en": "IANA time zone such as Asia/Shanghai", "zh": "IANA 时区，如 Asia/Shanghai"},
     "param_page": {"en": "page number, default 1", "zh": "页码，默认 1"},
     "param_language": {"en": "zh or en", "zh": "zh 或 en"},
-    "param_setting": {"en": "timezone, max or figures", "zh": "timezone、max 或 figures"},
+    "param_setting": {"en": "timezone, max, figures or related", "zh": "timezone、max、figures 或 related"},
     "param_value": {"en": "the new value", "zh": "新的值"},
     "param_filter_action": {"en": "add, remove, mute or list", "zh": "add、remove、mute 或 list"},
     "param_filter_value": {"en": "topic name, keyword expression or keyword", "zh": "主题名、关键词表达式或关键词"},
@@ -320,6 +320,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     "ask_limit_chat": {"en": "This chat has used today's {limit} model calls for questions. They renew at 00:00 UTC (in {hours} h); questions already answered are still answered. Nothing was spent.", "zh": "本群今天的 {limit} 次提问模型调用已用完，将于 00:00 UTC（{hours} 小时后）重置；已回答过的问题仍可回答。本次未消耗额度。"},
     "ask_done": {"en": "Conversation about {id} closed. Plain lines are commands again.", "zh": "关于 {id} 的对话已结束，直接输入的内容重新作为命令处理。"},
     "ask_follow_up_hint": {"en": "Ask a follow-up about {id} by typing it; /done ends the conversation.", "zh": "直接输入即可继续追问 {id}；输入 /done 结束对话。"},
+    # "Also relevant" papers and what /prefs says about embeddings (issue 12)
+    "settings_related": {"en": "“Also relevant” papers: {state}", "zh": "“也相关”论文：{state}"},
+    "related_set": {"en": "“Also relevant” papers {state}. When on, up to {n} papers of the subscribed categories that miss the keywords but are close to papers this chat liked follow each digest, marked as such. They need 👍 first: without votes nothing is added.", "zh": "“也相关”论文：{state}。开启后，每期速递之后最多附上 {n} 篇订阅分类中未命中关键词、但与本群喜欢的论文相近的论文，并加以标注。需要先有 👍：没有投票时不会添加。"},
+    "reason_also": {"en": "also relevant: close to “{title}”", "zh": "也相关：与你喜欢的《{title}》相近"},
+    "prefs_embeddings": {"en": "Embeddings: {model} (joined with TF-IDF)", "zh": "嵌入向量：{model}（与 TF-IDF 结合）"},
 }
 
 

@@ -18,6 +18,7 @@ from bot.replies import Digest, Replies, Reply, Text
 from bot.services.subscriptions import Subscriptions
 from bot.topics.profiles import chat_audience, user_audience
 from bot.topics.registry import TopicRegistry
+from bot.topics.relevance import ALSO_RELEVANT
 
 
 class DigestHandlers:
@@ -64,7 +65,8 @@ class DigestHandlers:
                 try:
                     built = await self._builder.build(audience, language, day=date, limit=ctx.chat.max_papers,
                                                       include_all=all is not None, progress=cmd.progress,
-                                                      choose=window.pick, learner=_learner(audience, cmd.chat))
+                                                      choose=window.pick, learner=_learner(audience, cmd.chat),
+                                                      also=ALSO_RELEVANT if ctx.chat.also_relevant else 0)
                 except QuotaExceeded as exc:
                     if not replies:
                         raise
@@ -97,16 +99,17 @@ class _Window:
     wanted: int = 0
     shown: int = 0
 
-    async def pick(self, matched: list[Paper]) -> list[Paper]:
+    async def pick(self, matched: list[Paper], extra: list[Paper]) -> list[Paper]:
+        """The window of ``matched``; ``extra`` ("also relevant") follows the first window only."""
         self.matched = len(matched)
         if self.include_all:
             pages = max(1, -(-len(matched) // self.cap))
             if self.page > pages:
                 raise UsageError(t(self.language, "page_out_of_range", page=self.page, pages=pages))
             self.start = (self.page - 1) * self.cap
-            window = matched[self.start:self.start + self.cap]
+            window = matched[self.start:self.start + self.cap] + (extra if self.page == 1 else [])
         else:
-            window = matched[:self.limit]
+            window = matched[:self.limit] + extra
         self.wanted = len(window)
         chosen = await self.gate.afford(window)
         self.shown = len(chosen)

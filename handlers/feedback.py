@@ -57,8 +57,9 @@ class FeedbackHandlers:
         audience = chat_audience(chat.platform, chat.chat_id)
         profiles = self._feedback.profiles
         profile = await profiles.of(audience)
+        dense = [t(language, "prefs_embeddings", model=profiles.embedding_model)] if profiles.embedding_model else []
         if not profile.votes and not profile.followed:
-            return Text(t(language, "prefs_empty"))
+            return Text("\n".join([t(language, "prefs_empty"), *dense]))
         lines = [t(language, "prefs_header", n=len(profile.votes))]
         model = await profiles.model(audience, Topic("prefs", "", (), ""))  # the votes' own words, no topic prior
         if model is not None:
@@ -72,4 +73,4 @@ class FeedbackHandlers:
                 lines.append(t(language, "prefs_liked", titles=titles))
         if profile.followed:
             lines.append(t(language, "prefs_followed", names=", ".join(profile.followed)))
-        return Text("\n".join(lines))
+        return Text("\n".join([*lines, *dense]))

@@ -1,4 +1,4 @@
-"""/lang and /settings: per-chat language, time zone, digest size and figures."""
+"""/lang and /settings: per-chat language, time zone, digest size, figures and "also relevant" papers."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from bot.params import parse_switch, parse_zone
 from bot.replies import Reply, Text
 from bot.services.chats import Chats
 from bot.services.subscriptions import Subscriptions
+from bot.topics.relevance import ALSO_RELEVANT
 
 
 class SettingsHandlers:
@@ -24,15 +25,16 @@ class SettingsHandlers:
         return Text(t(language, "language_set"))
 
     @command("settings", admin=True, params=(
-        Param("setting", "param_setting", kind="choice", choices=("timezone", "max", "figures")),
+        Param("setting", "param_setting", kind="choice", choices=("timezone", "max", "figures", "related")),
         Param("value", "param_value"),
     ))
     async def settings(self, ctx: Context, setting: str | None, value: str | None) -> Reply:
         language, chat = ctx.language, ctx.chat
         if setting is None:
             figures = t(language, "on" if chat.figures else "off")
+            related = t(language, "settings_related", state=t(language, "on" if chat.also_relevant else "off"))
             return Text(t(language, "settings_show", lang=language, zone=chat.timezone, max=chat.max_papers,
-                          figures=figures))
+                          figures=figures) + "\n" + related)
         if value is None:
             raise UsageError(t(language, "settings_need_value"))
         if setting == "timezone":
@@ -45,5 +47,8 @@ class SettingsHandlers:
             await self._chats.update(ctx.cmd.chat, max_papers=int(value))
             return Text(t(language, "max_set", n=int(value)))
         on = parse_switch(value, language)
+        if setting == "related":
+            await self._chats.update(ctx.cmd.chat, also_relevant=int(on))
+            return Text(t(language, "related_set", state=t(language, "on" if on else "off"), n=ALSO_RELEVANT))
         await self._chats.update(ctx.cmd.chat, figures=int(on))
         return Text(t(language, "figures_set", state=t(language, "on" if on else "off")))

@@ -103,3 +103,14 @@ async def test_a_failing_embedding_endpoint_falls_back_to_tfidf_and_caches_nothi
             orders[name] = [e.paper.id for e in (await _digest(bot)).entries]
             assert await core.store.db.fetchall("SELECT * FROM paper_embeddings") == []
     assert orders["failing"] == orders["tfidf"]
+
+
+async def test_prefs_says_which_embedding_model_joins_the_ranking(
+        arxiv: FakeArxiv, gemini: FakeGemini, tmp_path: Path) -> None:
+    async with await _core(arxiv, tmp_path / "dense", **_gemini(gemini)) as core:
+        bot = ConsoleBot(core)
+        assert "Embeddings: text-embedding-004" in (await bot.say("/prefs", chat=GROUP)).text
+        await bot.say("/like 2407.02165", chat=GROUP)
+        assert "Embeddings: text-embedding-004" in (await bot.say("/prefs", chat=GROUP)).text
+    async with await _core(arxiv, tmp_path / "plain") as core:
+        assert "Embeddings" not in (await ConsoleBot(core).say("/prefs", chat=GROUP)).text

@@ -6,7 +6,7 @@ from bot.topics.expression import parse
 from bot.topics.matcher import rank as keyword_rank
 from bot.topics.matcher import score
 from bot.topics.presets import preset
-from bot.topics.relevance import TextSpace, Vote, learn, rank
+from bot.topics.relevance import TextSpace, Vote, learn, rank, term_keys, top_for_many
 from tests.test_topic_matching import make_paper, real_papers
 
 AVATARS = preset("virtual-humans")
@@ -69,3 +69,21 @@ def test_a_model_keeps_words_prefs_can_show() -> None:
     positive, negative = model.strongest(5)
     assert positive and negative
     assert learn(AVATARS, [], space) is None
+
+
+def test_many_audiences_ranked_in_batches_get_the_order_each_model_gives_alone() -> None:
+    papers = list(real_papers())
+    space = TextSpace(papers)
+    wants_avatars = learn(AVATARS, [Vote(p, int("avatar" in p.title.lower())) for p in papers[:6]], space)
+    wants_other = learn(AVATARS, [Vote(p, int("avatar" not in p.title.lower())) for p in papers[:6]], space)
+    assert wants_avatars is not None and wants_other is not None
+    models = [wants_avatars, wants_other] * 3
+    best = top_for_many(space, models, k=3, batch=4)  # batches of 4 and 2
+    for model, row in zip(models, best, strict=True):
+        alone = (space.matrix @ space.weights([model])).toarray().ravel()
+        assert sorted(alone[row].tolist(), reverse=True) == alone[row].tolist()
+        assert alone[row[-1]] >= sorted(alone.tolist(), reverse=True)[2]
+
+
+def test_a_models_terms_are_kept_as_keys_that_are_the_same_in_every_process() -> None:
+    assert term_keys(["avatar", "head avatar"]).tolist() == [6461034774858996500, 15780565984499800360]

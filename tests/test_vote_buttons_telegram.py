@@ -94,3 +94,14 @@ async def test_a_tap_on_a_paper_arxiv_no_longer_has_says_why(tg: InProcessBot) -
     assert len(tg.fake.markup_edits) == edits
     chat = ChatRef("telegram", str(GROUP), "group")
     assert await tg.core.store.feedback.votes(chat_audience(chat.platform, chat.chat_id)) == {}
+
+
+async def test_a_tap_with_forged_or_garbled_data_is_answered_and_stores_nothing(tg: InProcessBot) -> None:
+    sent = await _digest(tg)
+    for data in ("v:+:<b>x</b>", "v:-:2407.0000100000000000", "v:+:../../etc"):
+        answers = len(tg.fake.callback_answers)
+        tg.fake.callback_query(MEMBER, sent, data)
+        await _until(lambda n=answers: len(tg.fake.callback_answers) > n)
+        assert tg.fake.callback_answers[-1].get("text"), data
+    chat = ChatRef("telegram", str(GROUP), "group")
+    assert await tg.core.store.feedback.votes(chat_audience(chat.platform, chat.chat_id)) == {}

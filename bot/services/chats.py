@@ -27,6 +27,7 @@ class ChatView:
     figures: bool
     title: str | None
     paused_reason: str | None
+    also_relevant: bool = False
 
 
 class Chats:
@@ -38,7 +39,7 @@ class Chats:
         own = await self._chats.settings(chat)
         return ChatView(chat, own.language or self._settings.language, own.timezone or self._settings.timezone,
                         own.max_papers or self._settings.digest_max_papers, own.figures, own.title,
-                        own.paused_reason)
+                        own.paused_reason, own.also_relevant)
 
     async def language(self, chat: ChatRef) -> str:
         return (await self.view(chat)).language

@@ -25,6 +25,7 @@ class ChatSettings:
     max_papers: int | None
     figures: bool
     paused_reason: str | None
+    also_relevant: bool = False
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,7 @@ class ChatStore:
         return _settings(row, chat)
 
     async def update(self, chat: ChatRef, **values: object) -> None:
-        allowed = {"language", "timezone", "max_papers", "figures", "title"}
+        allowed = {"language", "timezone", "max_papers", "figures", "title", "also_relevant"}
         unknown = set(values) - allowed
         if unknown:
             raise ValueError(f"unknown chat settings: {unknown}")
@@ -130,8 +131,9 @@ class ChatStore:
             await conn.execute("PRAGMA defer_foreign_keys = ON")
             await conn.execute(
                 """INSERT OR IGNORE INTO chats (platform, chat_id, kind, title, language, timezone, max_papers,
-                       figures, paused_reason, paused_at, created_at)
-                   SELECT platform, ?, 'group', title, language, timezone, max_papers, figures, NULL, NULL, created_at
+                       figures, paused_reason, paused_at, created_at, also_relevant)
+                   SELECT platform, ?, 'group', title, language, timezone, max_papers, figures, NULL, NULL, created_at,
+                       also_relevant
                    FROM chats WHERE platform = ? AND chat_id = ?""",
                 (new_chat_id, platform, old_chat_id),
             )
@@ -287,4 +289,5 @@ def _settings(row: sqlite3.Row, chat: ChatRef) -> ChatSettings:
     return ChatSettings(
         chat=chat, title=row["title"], language=row["language"], timezone=row["timezone"],
         max_papers=row["max_papers"], figures=bool(row["figures"]), paused_reason=row["paused_reason"],
+        also_relevant=bool(row["also_relevant"]),
     )

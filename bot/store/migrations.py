@@ -309,6 +309,10 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX ask_turns_by_thread ON ask_turns (thread, id);
     """,
+    # 12: a chat's "also relevant" switch: a few papers its votes rank high that miss the keywords.
+    """
+    ALTER TABLE chats ADD COLUMN also_relevant INTEGER NOT NULL DEFAULT 0;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -96,6 +96,10 @@ class Embeddings:
         self._embedder = embedder
         self._store = store
 
+    @property
+    def model(self) -> str:
+        return self._embedder.model
+
     async def vectors(self, papers: Sequence[Paper]) -> dict[str, np.ndarray]:
         """Unit vectors of ``papers``; empty when the endpoint fails (TF-IDF then ranks alone)."""
         model = self._embedder.model

@@ -37,6 +37,11 @@ class Profiles:
         self._embeddings = embeddings
         self._cache: dict[str, tuple[int, Profile]] = {}
 
+    @property
+    def embedding_model(self) -> str | None:
+        """The embedding model that joins the ranking, or None when TF-IDF ranks alone."""
+        return self._embeddings.model if self._embeddings is not None else None
+
     async def of(self, audience: str) -> Profile:
         cached = self._cache.get(audience)
         if cached is not None and cached[0] == self._feedback.version:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
@@ -25,11 +25,13 @@ import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
+from sklearn.utils import murmurhash3_32
 
 from bot.models import Paper, Topic
 from bot.topics.matcher import compiled, score
 
-__all__ = ["Model", "Reason", "Scored", "TextSpace", "Vote", "author_key", "keyword_reason", "learn", "rank"]
+__all__ = ["Model", "Reason", "Scored", "TextSpace", "Vote", "author_key", "keyword_reason", "learn", "rank",
+           "also_relevant", "term_keys", "top_for_many"]
 
 KEPT_TERMS = 400  # strongest weights a model keeps: enough to rank, small enough for 10,000 audiences
 PRIOR_WEIGHT = 2.0  # the topic's own words count as this many liked papers
@@ -37,6 +39,9 @@ BACKGROUND_WEIGHT = 0.1  # each unlabeled candidate is a faint negative, so like
 KEYWORD_WEIGHT = 0.3  # how much the keyword evidence still counts once an audience has taught the model
 CLOSE_ENOUGH = 0.2  # cosine similarity above which "close to <liked title>" is a fair reason
 PINNED = 1e6  # a followed author's paper comes first, whatever the keywords
+SHOWN_TERMS = 10  # strongest terms of each sign a model keeps in words, for /prefs
+ALSO_RELEVANT = 3  # at most this many "also relevant" papers join a digest when a chat turns them on
+AUDIENCE_BATCH = 500  # audiences scored at once by top_for_many: bounds the papers × audiences block
 
 
 @dataclass(frozen=True)
@@ -49,7 +54,7 @@ class Vote:
 class Reason:
     """One short reason a paper is in a digest."""
 
-    kind: Literal["terms", "close", "author", "none"]
+    kind: Literal["terms", "close", "author", "also", "none"]
     detail: str = ""
 
 
@@ -83,7 +88,7 @@ class TextSpace:
             matrix = self.vectorizer.fit_transform([*corpus, "paper"])[: len(corpus)]
         self.matrix = sparse.csr_matrix(matrix[: len(self.papers)])
         self.terms = self.vectorizer.get_feature_names_out()
-        self._columns = {str(term): i for i, term in enumerate(self.terms)}
+        self._lookup: tuple[np.ndarray, np.ndarray] | None = None
 
     def rows(self, papers: Sequence[Paper]) -> sparse.csr_matrix:
         """Vectors of ``papers``; papers outside the space are vectorized in its vocabulary."""
@@ -94,34 +99,79 @@ class TextSpace:
 
     def weights(self, models: Sequence[Model]) -> sparse.csc_matrix:
         """One column of term weights per model, in this space's vocabulary (unknown terms drop out)."""
-        rows: list[int] = []
-        cols: list[int] = []
-        vals: list[float] = []
-        columns = self._columns
-        for j, model in enumerate(models):
-            for term, weight in model.weights.items():
-                i = columns.get(term)
-                if i is not None:
-                    rows.append(i)
-                    cols.append(j)
-                    vals.append(weight)
-        return sparse.csc_matrix((np.asarray(vals, dtype=np.float32), (rows, cols)),
-                                 shape=(len(self.terms), len(models)))
+        if self._lookup is None:  # the vocabulary's term keys, sorted, and the column each one is
+            keys = term_keys(self.terms)
+            order = np.argsort(keys)
+            self._lookup = keys[order], order.astype(np.int32)
+        known, column = self._lookup
+        shape = (len(self.terms), len(models))
+        if not models or not len(known):
+            return sparse.csc_matrix(shape, dtype=np.float32)
+        keys = np.concatenate([m.keys for m in models])
+        values = np.concatenate([m.values for m in models])
+        owner = np.repeat(np.arange(len(models), dtype=np.int32), [len(m.keys) for m in models])
+        at = np.minimum(np.searchsorted(known, keys), len(known) - 1)
+        hit = known[at] == keys
+        return sparse.csc_matrix((values[hit], (column[at[hit]], owner[hit])), shape=shape, dtype=np.float32)
 
 
-@dataclass
+def term_keys(terms: Iterable[str]) -> np.ndarray:
+    """64-bit keys of terms, the same in every process, so a model holds numbers, not strings.
+
+    10,000 audiences' models of 400 terms each would hold 4 million small strings and
+    floats (about 40 kB a model); two arrays hold them in under 5 kB. Two distinct terms
+    sharing a key is about as likely as one in 10^9 per vocabulary.
+    """
+    return np.fromiter(((murmurhash3_32(t, 0, True) << 32) | murmurhash3_32(t, 1, True) for t in terms),
+                       dtype=np.uint64)
+
+
+@dataclass(frozen=True, eq=False)
 class Model:
-    """What one audience's votes taught: term weights (positive: wanted) and the liked papers."""
+    """What one audience's votes taught: term weights (positive: wanted) and the liked papers.
 
-    weights: dict[str, float] = field(default_factory=dict)
+    Weights are kept as term keys and float32 values (see :func:`term_keys`); only the
+    strongest few terms are also kept in words, for ``/prefs``.
+    """
+
+    keys: np.ndarray
+    values: np.ndarray
     liked: tuple[Paper, ...] = ()
+    words: tuple[tuple[str, float], ...] = ()
+
+    @classmethod
+    def of(cls, weights: Mapping[str, float], liked: Sequence[Paper] = ()) -> Model:
+        ordered = sorted(weights.items(), key=lambda kv: kv[1])
+        shown = [*(kv for kv in ordered[:SHOWN_TERMS] if kv[1] < 0),
+                 *(kv for kv in ordered[-SHOWN_TERMS:] if kv[1] > 0)]
+        return cls(term_keys(weights), np.fromiter(weights.values(), dtype=np.float32, count=len(weights)),
+                   tuple(liked), tuple(shown))
 
     def strongest(self, n: int = 5) -> tuple[list[str], list[str]]:
-        """The ``n`` most wanted and most unwanted terms, for /prefs."""
-        ordered = sorted(self.weights.items(), key=lambda kv: kv[1])
+        """The ``n`` (at most :data:`SHOWN_TERMS`) most wanted and most unwanted terms, for /prefs."""
+        ordered = sorted(self.words, key=lambda kv: kv[1])
         positive = [t for t, w in reversed(ordered) if w > 0][:n]
         negative = [t for t, w in ordered if w < 0][:n]
         return positive, negative
+
+
+def top_for_many(space: TextSpace, models: Sequence[Model], k: int = 10,
+                 batch: int = AUDIENCE_BATCH) -> np.ndarray:
+    """Each model's ``k`` best papers of ``space`` (row indices, best first), one row per model.
+
+    Audiences are scored ``batch`` at a time, so memory is bounded by one papers × batch
+    block, never the whole papers × audiences matrix (1,000 × 10,000 is 40 MB dense and
+    more as sparse products and sorts).
+    """
+    k = min(k, space.matrix.shape[0])
+    best = np.empty((len(models), k), dtype=np.int32)
+    for start in range(0, len(models), batch):
+        scores = (space.matrix @ space.weights(models[start:start + batch])).toarray().T
+        top = np.argpartition(-scores, k - 1, axis=1)[:, :k] if k < scores.shape[1] else np.tile(
+            np.arange(scores.shape[1]), (scores.shape[0], 1))
+        order = np.argsort(-np.take_along_axis(scores, top, axis=1), axis=1, kind="stable")
+        best[start:start + len(scores)] = np.take_along_axis(top, order, axis=1)
+    return best
 
 
 def prior_text(topic: Topic) -> str:
@@ -152,13 +202,13 @@ def learn(topic: Topic, votes: Sequence[Vote], space: TextSpace) -> Model | None
     if not (y[w > 0] == 0).any():  # only likes and nothing else to compare with: their own strongest words
         centroid = np.asarray(space.rows(liked).mean(axis=0)).ravel()
         keep = np.argsort(-centroid)[:KEPT_TERMS]
-        return Model({str(space.terms[i]): float(centroid[i]) for i in keep if centroid[i] > 0}, liked)
+        return Model.of({str(space.terms[i]): float(centroid[i]) for i in keep if centroid[i] > 0}, liked)
     classifier = LogisticRegression(C=10.0, max_iter=200, class_weight="balanced")
     classifier.fit(x, y, sample_weight=w)
     coef = classifier.coef_[0]
     keep = np.argsort(-np.abs(coef))[:KEPT_TERMS]
     weights = {str(space.terms[i]): float(coef[i]) for i in keep if coef[i] != 0}
-    return Model(weights, liked)
+    return Model.of(weights, liked)
 
 
 def author_key(name: str) -> str:
@@ -217,12 +267,7 @@ def rank(topic: Topic, papers: Sequence[Paper], votes: Sequence[Vote] = (),
         learned = np.asarray((rows @ space.weights([model])).todense()).ravel()
         spread = learned.std() or 1.0
         scores = KEYWORD_WEIGHT * scores / (scores.max() or 1.0) + (learned - learned.mean()) / spread
-        if model.liked:
-            similarity = (rows @ space.rows(model.liked).T).toarray()
-            best = similarity.argmax(axis=1)
-            for i, j in enumerate(best):
-                if similarity[i, j] >= CLOSE_ENOUGH and kept[i].id != model.liked[j].id:
-                    close[i] = model.liked[j].title
+        close = _closest(space, rows, kept, model.liked)
     if votes and dense and all(p.id in dense for p in (*kept, *(v.paper for v in votes))):
         near = _dense_scores(kept, votes, dense)
         scores = scores + (near - near.mean()) / (near.std() or 1.0)
@@ -237,6 +282,49 @@ def rank(topic: Topic, papers: Sequence[Paper], votes: Sequence[Vote] = (),
             result.append(Scored(p, float(scores[i]), why))
     result.sort(key=lambda s: (-s.score, -_timestamp(s.paper.published), -_timestamp(s.paper.updated), s.paper.id))
     return result
+
+
+def _closest(space: TextSpace, rows: sparse.csr_matrix, papers: Sequence[Paper],
+             liked: Sequence[Paper]) -> list[str | None]:
+    """For each paper, the title of the liked paper it is close to (cosine above :data:`CLOSE_ENOUGH`), if any."""
+    close: list[str | None] = [None] * len(papers)
+    if not liked:
+        return close
+    similarity = (rows @ space.rows(liked).T).toarray()
+    for i, j in enumerate(similarity.argmax(axis=1)):
+        if similarity[i, j] >= CLOSE_ENOUGH and papers[i].id != liked[j].id:
+            close[i] = liked[j].title
+    return close
+
+
+def also_relevant(topic: Topic, papers: Sequence[Paper], votes: Sequence[Vote], ranked: Sequence[Scored],
+                  n: int = ALSO_RELEVANT) -> list[Scored]:
+    """At most ``n`` papers of ``topic``'s categories that miss its keywords but the votes rank high.
+
+    Only with evidence: without a 👍 nothing is added. A paper qualifies when the learned
+    score puts it above the median of the digest's top ten and it is close to a liked paper,
+    which is also the reason shown ("also relevant: close to ...").
+    """
+    if n <= 0 or not ranked or not any(v.value for v in votes):
+        return []
+    shown = {s.paper.id for s in ranked}
+    categories = set(topic.categories)
+    outside = [p for p in papers if p.id not in shown and not p.is_replacement
+               and (not categories or categories & set(p.categories)) and score(topic, p) is None]
+    if not outside:
+        return []
+    inside = [s.paper for s in ranked[:10]]
+    space = TextSpace([*(s.paper for s in ranked), *(v.paper for v in votes)])  # the digest's own model
+    model = learn(topic, votes, space)
+    if model is None:
+        return []
+    weights = space.weights([model])
+    bar = float(np.median((space.rows(inside) @ weights).toarray()))
+    rows = space.rows(outside)
+    learned = (rows @ weights).toarray().ravel()
+    close = _closest(space, rows, outside, model.liked)
+    picked = [i for i in np.argsort(-learned, kind="stable") if learned[i] > bar and close[i] is not None][:n]
+    return [Scored(outside[i], float(learned[i]), Reason("also", close[i] or "")) for i in picked]
 
 
 def _dense_scores(papers: Sequence[Paper], votes: Sequence[Vote], dense: Mapping[str, np.ndarray]) -> np.ndarray:
