@@ -103,6 +103,13 @@ class Settings(BaseSettings):
     # Scheduled digests being planned and sent at once; Telegram's 30 messages/s is the real pace.
     delivery_concurrency: int = Field(64, ge=1, le=1024, validation_alias=_env("PAPERBOT_DELIVERY_CONCURRENCY"))
 
+    # /ask: questions about one paper (README "/ask"). Calls are also charged to the quotas above.
+    ask_user_calls_per_thread: int = Field(10, ge=0, validation_alias=_env("PAPERBOT_ASK_USER_CALLS_PER_THREAD"))
+    ask_chat_calls: int = Field(60, ge=0, validation_alias=_env("PAPERBOT_ASK_CHAT_CALLS"))
+    ask_history_turns: int = Field(4, ge=0, le=20, validation_alias=_env("PAPERBOT_ASK_HISTORY_TURNS"))
+    # How much paper text an OpenAI-compatible model is given, in tokens (its window minus room to answer).
+    ask_context_tokens: int = Field(8000, ge=500, le=1_000_000, validation_alias=_env("PAPERBOT_ASK_CONTEXT_TOKENS"))
+
     @field_validator(
         "arxiv_api_url", "arxiv_rss_url", "arxiv_pdf_url", "telegram_api_url", "discord_api_url",
         "gemini_base_url", "openai_base_url", "telegram_webhook_url",

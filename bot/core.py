@@ -32,10 +32,12 @@ from bot.services.host import AdapterHost
 from bot.services.subscriptions import Subscriptions
 from bot.store import Store
 from bot.store.quotas import Caps
+from bot.summarizer.ask import Asker
 from bot.summarizer.service import Summarizer
 from bot.topics.embedders import Embeddings, make_embedder
 from bot.topics.profiles import Profiles
 from bot.topics.registry import TopicRegistry
+from handlers.ask import AskHandlers
 from handlers.digest import DigestHandlers
 from handlers.feedback import FeedbackHandlers
 from handlers.filters import FilterHandlers
@@ -84,6 +86,8 @@ class Core:
         self.scheduler = DigestScheduler(self.delivery, stores, changes, clock, settings.catchup_grace_hours,
                                          settings.delivery_concurrency)
 
+        self.asker = Asker(settings, summarizer, store.answers, embedder)
+
         self.dispatcher = Dispatcher(self.chats, ParamParser(self.topics.get_for_chat, self.topics.names_for_chat))
         self.dispatcher.register(
             HelpHandlers(self.dispatcher.specs),
@@ -95,6 +99,7 @@ class Core:
             SummarizeHandlers(self.catalog, summarizer, self.quotas),
             FeedbackHandlers(self.feedback),
             FollowHandlers(Follows(store.feedback, store.papers)),
+            AskHandlers(self.catalog, self.asker, self.quotas),
         )
         self.host = AdapterHost(self.dispatcher, self.chats, self.lifecycle, self.topics, store.db, self.feedback,
                                  store.thread_links)

@@ -314,6 +314,17 @@ MESSAGES: dict[str, dict[str, str]] = {
                        "zh": "💬 {title}：回答在讨论串里，可以在其中继续提问。"},
     "thread_summary_at": {"en": "The full summary is in this thread; ask follow-up questions there:",
                           "zh": "完整解读在这个讨论串里，可以在其中继续提问："},
+    "cmd_ask": {"en": "Ask a question about a paper, answered from its full text: /ask 2407.03204 what data do they train on?", "zh": "就一篇论文提问，依据全文回答：/ask 2407.03204 用什么数据训练？"},
+    "param_question": {"en": "your question about the paper", "zh": "关于这篇论文的问题"},
+    "ask_no_question": {"en": "What do you want to know about {id}? For example: /ask {id} what data do they train on?", "zh": "想问 {id} 什么？例如：/ask {id} 用什么数据训练？"},
+    "ask_needs_model": {"en": "/ask needs a language model, and none is configured here. An admin can set GEMINI_API_KEY or an OpenAI-compatible server (see the README).", "zh": "/ask 需要语言模型，但这里没有配置。管理员可以设置 GEMINI_API_KEY 或 OpenAI 兼容服务（见 README）。"},
+    "ask_could_not_answer": {"en": "Sorry, I could not answer that about {id}: the model's answers did not pass the checks. Try asking differently.", "zh": "抱歉，无法回答关于 {id} 的这个问题：模型的回答没有通过检查。请换个问法再试。"},
+    "ask_model_unavailable": {"en": "Sorry, the model is not answering right now, so I could not answer that about {id}. Please try again later.", "zh": "抱歉，模型暂时无法响应，未能回答关于 {id} 的问题。请稍后再试。"},
+    "ask_not_in_paper": {"en": "The paper does not say.", "zh": "论文中没有提到。"},
+    "ask_limit_thread": {"en": "You have asked {limit} questions in this conversation today, the daily limit. It renews at 00:00 UTC (in {hours} h); answers already given still show. Nothing was spent.", "zh": "你今天在这个对话中已提问 {limit} 次，达到每日上限，将于 00:00 UTC（{hours} 小时后）重置；已有的回答仍可查看。本次未消耗额度。"},
+    "ask_limit_chat": {"en": "This chat has used today's {limit} model calls for questions. They renew at 00:00 UTC (in {hours} h); questions already answered are still answered. Nothing was spent.", "zh": "本群今天的 {limit} 次提问模型调用已用完，将于 00:00 UTC（{hours} 小时后）重置；已回答过的问题仍可回答。本次未消耗额度。"},
+    "ask_done": {"en": "Conversation about {id} closed. Plain lines are commands again.", "zh": "关于 {id} 的对话已结束，直接输入的内容重新作为命令处理。"},
+    "ask_follow_up_hint": {"en": "Ask a follow-up about {id} by typing it; /done ends the conversation.", "zh": "直接输入即可继续追问 {id}；输入 /done 结束对话。"},
 }
 
 

@@ -63,6 +63,16 @@ class Quotas:
         return QuotaGate(self._usage, self._summaries, self._model(), holders, language, kind, self._clock())
 
 
+    def ask_gate(self, cmd: Command, language: str, thread: str) -> QuotaGate:
+        """``/ask``'s allowance: the person's and the chat's quotas, plus one person's calls in one
+        conversation and the chat's calls for ``/ask`` (so questions cannot crowd out summaries)."""
+        gate = self.gate(cmd, language, "full")
+        settings = self._settings
+        gate.add_holders((f"ask:{thread}:{cmd.user_key}", settings.ask_user_calls_per_thread),
+                         (f"ask-chat:{cmd.chat.key}", settings.ask_chat_calls))
+        return gate
+
+
 class QuotaGate:
     """One command's allowance. Use as ``async with``: leaving it settles what was really spent."""
 
@@ -109,6 +119,17 @@ class QuotaGate:
             raise QuotaExceeded(self._refusal(grant.short))
         return chosen
 
+    def add_holders(self, *holders: tuple[str, int]) -> None:
+        self._holders = (*self._holders, *holders)
+
+    async def afford_calls(self, paper: Paper, calls: int = 1) -> None:
+        """Reserve ``calls`` model calls for work on ``paper`` whatever is cached; :class:`QuotaExceeded` if not."""
+        grant = await self._store.reserve(self._day, self._holders, calls)
+        self._reserved += grant.granted
+        self._papers.add(paper.id)
+        if grant.granted < calls:
+            raise QuotaExceeded(self._refusal(grant.short))
+
     async def settle(self) -> None:
         """Charge what the work really cost instead of what was reserved (once)."""
         if self._since is None:
@@ -130,7 +151,8 @@ class QuotaGate:
         return 1
 
     def _refusal(self, short: str | None) -> str:
-        key = "quota_chat" if short and short.startswith("chat:") else "quota_user"
+        prefix = (short or "").split(":", 1)[0]
+        key = {"chat": "quota_chat", "ask": "ask_limit_thread", "ask-chat": "ask_limit_chat"}.get(prefix, "quota_user")
         limit = next((limit for holder, limit in self._holders if holder == short), self._holders[0][1])
         return t(self._language, key, limit=limit, hours=_hours_until(self._now, self._resets_at))
 

@@ -48,6 +48,14 @@ class FullSummary(BriefSummary):
     conclusion: Conclusion
 
 
+class AskReply(BaseModel):
+    """What /ask asks a model for: an answer, where in the paper it rests, and whether the paper says at all."""
+
+    answer: str = Field(description="The answer in plain prose, from the paper only.")
+    sources: list[str] = Field(description="Sections or pages the answer rests on, such as '§3.2' or 'p. 5'.")
+    paper_says: bool = Field(description="False when the paper does not address the question.")
+
+
 Outcome = Literal["ok", "retried", "fallback", "cached"]
 
 

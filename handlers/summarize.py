@@ -9,6 +9,7 @@ from bot.links import code_links
 from bot.quotas import Quotas
 from bot.replies import Error, Reply, Summary
 from bot.services.catalog import PaperCatalog
+from bot.summarizer.ask import new_thread_key
 from bot.summarizer.service import Summarizer
 
 
@@ -31,4 +32,5 @@ class SummarizeHandlers:
         async with self._quotas.gate(ctx.cmd, language, "full") as gate:  # reserved before the model is asked
             await gate.afford([found])
             result = await self._summarizer.summarize(found, "full", language, figures=ctx.chat.figures)
-        return Summary(result, language, tuple(code_links(found)))
+        # A reply to the summary starts a conversation about the paper (/ask with this thread).
+        return Summary(result, language, tuple(code_links(found)), thread=new_thread_key())

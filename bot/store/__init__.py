@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.clock import Clock, system_clock
+from bot.store.answers import AnswerStore
 from bot.store.chats import ChatStore, SubscriptionStore
 from bot.store.db import Database
 from bot.store.deliveries import DeliveryStore
@@ -32,6 +33,7 @@ class Store:
         self.feedback = FeedbackStore(db)
         self.embeddings = EmbeddingStore(db)
         self.thread_links = ThreadLinkStore(db)
+        self.answers = AnswerStore(db)
 
     @classmethod
     async def open(cls, path: str | Path, clock: Clock = system_clock) -> Store:

@@ -277,6 +277,38 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (chat, key)
     );
     """,
+    # 11: answers to questions about a paper (/ask), cached like summaries, and each conversation's
+    #     turns (the context a follow-up gives the model, and what `paperbot stats` counts per /ask).
+    """
+    CREATE TABLE answers (
+        paper_id TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        question TEXT NOT NULL,           -- normalised: NFKC, case-folded, spaces and end punctuation squashed
+        context TEXT NOT NULL,            -- '' for a new question; a digest of the earlier turns for a follow-up
+        language TEXT NOT NULL,
+        model TEXT NOT NULL,
+        prompt_version TEXT NOT NULL,
+        text TEXT NOT NULL,               -- validated, stripped of links, mentions and markup
+        sources TEXT NOT NULL,            -- JSON list of section/page labels
+        says INTEGER NOT NULL,            -- 0: the paper does not say
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (paper_id, version, question, context, language, model, prompt_version)
+    );
+    CREATE TABLE ask_turns (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        thread TEXT NOT NULL,             -- the conversation key (bot.ports.ThreadRef.thread)
+        paper_id TEXT NOT NULL,
+        chat TEXT NOT NULL,
+        user TEXT NOT NULL,
+        question TEXT NOT NULL,
+        answer TEXT NOT NULL,
+        calls INTEGER NOT NULL,           -- model requests this answer cost (0: cached)
+        tokens_in INTEGER,
+        tokens_out INTEGER,
+        at TEXT NOT NULL
+    );
+    CREATE INDEX ask_turns_by_thread ON ask_turns (thread, id);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

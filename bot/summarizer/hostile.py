@@ -25,7 +25,7 @@ import re
 import unicodedata
 from importlib import resources
 
-__all__ = ["hostile_problems", "visible"]
+__all__ = ["hostile_problems", "strip_hostile", "visible"]
 
 _LABEL = r"[^\W_](?:[\w-]{0,61}[^\W_])?"
 _LINKS = re.compile(
@@ -74,6 +74,35 @@ def hostile_problems(text: str) -> list[str]:
     if match := _MARKUP.search(seen):
         problems.append(f"contains markup (“{_quote(match.group(0))}”); write plain text only")
     return problems
+
+
+def strip_hostile(text: str) -> str:
+    """``text`` without any link, mention, bot command or markup: for text that reaches a chat as is.
+
+    Text with none is returned untouched; otherwise its visible form with each one cut
+    out (markup first, so ``<a href=…>label</a>`` keeps its label), until none is left.
+    """
+    if not hostile_problems(text):
+        return text
+    seen = visible(text)
+    for _ in range(5):  # cutting one may join the pieces of another ("https://a.b/@x")
+        seen = _MARKUP.sub(lambda m: _label(m.group(0)), seen)
+        seen = _LINKS.sub(" ", seen)
+        seen = _DOMAIN.sub(lambda m: " " if m.group("tld").lower() in _TLDS or m.group("tld").lower()
+                           .startswith("xn--") else m.group(0), seen)
+        seen = _MENTIONS.sub(" ", seen)
+        seen = _COMMANDS.sub(" ", seen)
+        if not hostile_problems(seen):
+            break
+    else:
+        seen = re.sub(r"[<>\[\]()@/:]", " ", seen)
+    return re.sub(r"[ \t]{2,}", " ", seen).replace(" .", ".").replace(" ,", ",").strip()
+
+
+def _label(markup: str) -> str:
+    """The visible words of a Markdown link, or nothing for a tag."""
+    match = re.match(r"!?\[([^\]]*)\]", markup)
+    return f" {match.group(1)} " if match else " "
 
 
 def _domain(text: str) -> re.Match[str] | None:

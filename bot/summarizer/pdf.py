@@ -22,7 +22,7 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 from bot.models import Paper
@@ -77,6 +77,7 @@ class PdfText:
     excerpt: str  # first page + chosen sections, within the budget
     pages: int  # in the whole document, though only the first max_pages are read
     total_chars: int  # of the pages read
+    page_texts: list[str] = field(default_factory=list)  # each page read, for /ask to pick passages from
 
 
 @dataclass(frozen=True)
@@ -213,7 +214,7 @@ def extract_text(
     pages, count = read
     first = pages[0].strip()[:FIRST_PAGE_CHARS]
     return PdfText(first_page=first, excerpt=select_text(pages, budget_chars), pages=count,
-                   total_chars=sum(len(p) for p in pages))
+                   total_chars=sum(len(p) for p in pages), page_texts=pages)
 
 
 def select_text(pages: list[str], budget_chars: int = BUDGET_CHARS) -> str:

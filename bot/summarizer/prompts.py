@@ -62,9 +62,7 @@ _RETRY = {
 def build_prompt(paper: Paper, kind: Kind, language: str, *, source: SourceKind, text: str | None = None) -> str:
     """The one prompt for one paper: metadata as context, the source, and the rules for the answer."""
     lang = language if language in _LANGUAGES else "en"
-    source_text = _SOURCE[lang][source]
-    if source == "pdf_text":
-        source_text = Template(source_text).substitute(text=text or "")
+    source_text = describe_source(lang, source, text)
     has_pdf = source != "abstract"
     return _template(kind, lang).substitute(
         title=" ".join(paper.title.split()),
@@ -74,6 +72,13 @@ def build_prompt(paper: Paper, kind: Kind, language: str, *, source: SourceKind,
         source=source_text,
         affiliations_rule=_AFFILIATIONS[lang][has_pdf],
     )
+
+
+def describe_source(language: str, source: SourceKind, text: str | None = None) -> str:
+    """What the model reads the paper from, in the prompt's words (and the text itself for ``pdf_text``)."""
+    lang = language if language in _LANGUAGES else "en"
+    described = _SOURCE[lang][source]
+    return Template(described).substitute(text=text or "") if source == "pdf_text" else described
 
 
 def retry_prompt(prompt: str, problems: Sequence[str], language: str) -> str:

@@ -20,7 +20,7 @@ from typing import Literal
 Script = Literal["han", "kana", "hangul", "latin", "other"]
 
 _PROSE_FIELDS = ("one_line", "takeaways", "background", "past_methods", "proposed_method",
-                 "task_and_performance", "method_steps", "conclusion")
+                 "task_and_performance", "method_steps", "conclusion", "answer")
 _SYLLABIC: frozenset[Script] = frozenset({"han", "kana", "hangul"})
 
 

@@ -176,6 +176,25 @@ class Summarizer:
         if self._backend is not None:
             await self._backend.aclose()
 
+    # -- what /ask shares (bot.summarizer.ask): the backend, the PDFs and the call accounting ----
+
+    @property
+    def backend(self) -> ModelBackend | None:
+        return self._backend
+
+    async def paper_source(self, paper: Paper) -> PaperSource:
+        """The paper's PDF and text, downloaded and parsed once for summaries and questions alike."""
+        return await self._pdfs.load(paper, patience=self._patience)
+
+    async def call_model(self, paper: Paper, kind: str, language: str, call: ModelCall,
+                         attempt: int = 1) -> tuple[ModelReply, int]:
+        """One request within the shared budget, concurrency and rate limits; :meth:`record` the reply."""
+        return await self._model_call(paper, kind, language, call, attempt)
+
+    async def record(self, paper: Paper, kind: str, language: str, reply: ModelReply | None, latency_ms: int,
+                     outcome: str, error: str | None = None) -> None:
+        await self._record(paper, kind, language, reply, latency_ms, outcome, error)
+
     # -- one summary ---------------------------------------------------------------------
 
     async def _summary(self, paper: Paper, kind: Kind, language: str) -> SummaryResult:
@@ -373,7 +392,7 @@ class Summarizer:
     # -- one model request, with its budget, limits, 429 waits and record ------------------
 
     async def _model_call(
-        self, paper: Paper, kind: Kind, language: str, call: ModelCall, attempt: int = 1,
+        self, paper: Paper, kind: str, language: str, call: ModelCall, attempt: int = 1,
     ) -> tuple[ModelReply, int]:
         """One accepted reply. The caller must :meth:`_record` it; failures are recorded here."""
         assert self._backend is not None
@@ -424,7 +443,7 @@ class Summarizer:
             return self._settings.llm_daily_budget - await self._summaries.calls_today() - self._reserved
 
     async def _record(
-        self, paper: Paper, kind: Kind, language: str, reply: ModelReply | None, latency_ms: int, outcome: str,
+        self, paper: Paper, kind: str, language: str, reply: ModelReply | None, latency_ms: int, outcome: str,
         error: str | None,
     ) -> None:
         # Under the budget lock, so no reservation sees this call both as a row and as reserved.

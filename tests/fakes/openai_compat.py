@@ -11,14 +11,13 @@ modes are the same as :class:`tests.fakes.gemini.FakeGemini`'s.
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
 
-from tests.fakes.gemini import ScriptedModel, output_tokens, prompt_language
+from tests.fakes.gemini import ScriptedModel, output_tokens, prompt_language, schema_kind
 
 
 @dataclass
@@ -65,7 +64,7 @@ class FakeOpenAI(ScriptedModel):
             for m in body.get("messages", [])
         )
         schema = ((body.get("response_format") or {}).get("json_schema") or {}).get("schema") or {}
-        kind = "full" if "title_translated" in json.dumps(schema) else "brief"
+        kind = schema_kind(schema)
         language = prompt_language(prompt)
         mode = self.next_mode()
         self.requests.append(
