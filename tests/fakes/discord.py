@@ -398,7 +398,8 @@ class FakeDiscord(FakeServer):
         return {
             "id": str(GUILD_ID), "name": "Research group", "unavailable": False, "member_count": 2,
             "owner_id": str(USER_ID), "roles": [everyone], "emojis": [], "stickers": [], "features": [],
-            "channels": [self.channel_payload(CHANNEL_ID)], "threads": list(self.threads.values()), "members": [me], "voice_states": [],
+            "channels": [self.channel_payload(CHANNEL_ID)], "threads": list(self.threads.values()),
+            "members": [me], "voice_states": [],
             "presences": [], "stage_instances": [], "guild_scheduled_events": [], "soundboard_sounds": [],
             "large": False, "joined_at": _now(), "afk_timeout": 300, "verification_level": 0,
             "default_message_notifications": 0, "explicit_content_filter": 0, "mfa_level": 0,

@@ -36,7 +36,7 @@ from bot.replies import Answer, Reply, Summary, flatten
 log = logging.getLogger(__name__)
 
 MAX_THREAD_NAME = 100
-ARCHIVE_MINUTES: Literal[1440] = 1440  # a day without messages, then Discord archives the thread (a new message reopens it)
+ARCHIVE_MINUTES: Literal[1440] = 1440  # a quiet day, then Discord archives the thread; a new message reopens it
 SUMMARY_ID = re.compile(r"/summarize (?P<paper>\S{1,88})")
 
 
