@@ -210,6 +210,12 @@ async def cmd_stats(settings: Settings, args: argparse.Namespace) -> int:
         for row in rows:
             table.add_row(*(str(v) for v in row.values()))
         Console().print(table)
+        if asks := await core.store.answers.stats():  # what /ask costs per answer, cache hits included
+            questions = Table(title="/ask")
+            for column in asks:
+                questions.add_column(column)
+            questions.add_row(*(str(v) for v in asks.values()))
+            Console().print(questions)
         return 0
 
     return await _with_core(settings, work)

@@ -10,13 +10,14 @@ from collections.abc import Callable
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.text import Text
+from rich.text import Text as RichText
 
+from bot.i18n import t
 from bot.models import ChatRef
 from bot.ports import Host, OnSent
 from bot.render.document import Block, Line
 from bot.render.plain import document
-from bot.replies import Reply
+from bot.replies import Answer, Replies, Reply, Text, flatten
 
 CONSOLE_CHAT = ChatRef("console", "local", "private")
 CONSOLE_USER = "local"
@@ -46,8 +47,8 @@ class RichProgress:
             self._progress = None
 
 
-def rich_line(line: Line) -> Text:
-    text = Text()
+def rich_line(line: Line) -> RichText:
+    text = RichText()
     for span in line:
         style = ""
         if span.bold:
@@ -64,8 +65,8 @@ def rich_line(line: Line) -> Text:
     return text
 
 
-def rich_block(block: Block) -> Text:
-    out = Text()
+def rich_block(block: Block) -> RichText:
+    out = RichText()
     if block.kind == "heading":
         out.append_text(rich_line(block.lines[0]))
         out.stylize("bold cyan")
@@ -96,6 +97,7 @@ class ConsoleAdapter:
         self.console = console or Console(highlight=False, soft_wrap=False)
         self._read_line = read_line or (lambda: self.console.input("[bold green]paperbot>[/] "))
         self.host: Host | None = None
+        self._conversation: tuple[str, str] | None = None  # (paper id, thread) that plain lines continue
 
     async def start(self, host: Host) -> None:
         self.host = host
@@ -116,16 +118,31 @@ class ConsoleAdapter:
         return ids
 
     async def handle_line(self, line: str) -> Reply | None:
+        """One typed line. After an ``/ask``, plain lines are follow-ups about its paper until ``/done``."""
         assert self.host is not None, "start() first"
         line = line.strip()
         if not line:
             return None
-        if not line.startswith("/"):
+        thread: str | None = None
+        if self._conversation is not None and line in ("/done", "done"):
+            paper_id, _ = self._conversation
+            self._conversation = None
+            return Text(t(await self.host.language(CONSOLE_CHAT), "ask_done", id=paper_id))
+        if self._conversation is not None and not line.startswith("/"):
+            paper_id, thread = self._conversation
+            line = f"/ask {paper_id} {line}"
+        elif not line.startswith("/"):
             line = "/" + line
-        return await self.host.dispatch_line(
+        reply = await self.host.dispatch_line(
             line, user_id=CONSOLE_USER, chat=CONSOLE_CHAT, can_admin=True, dm_chat_id=CONSOLE_CHAT.chat_id,
-            progress=RichProgress(self.console),
+            progress=RichProgress(self.console), thread=thread,
         )
+        answers = [leaf for leaf in flatten(reply) if isinstance(leaf, Answer)]
+        if answers and thread is None:  # a new conversation: say how to continue it
+            self._conversation = (answers[-1].paper.id, answers[-1].thread)
+            hint = t(answers[-1].language, "ask_follow_up_hint", id=answers[-1].paper.id)
+            return Replies((reply, Text(hint)))
+        return reply
 
     async def repl(self) -> None:
         """Read commands until EOF, /quit or Ctrl-C."""

@@ -48,7 +48,7 @@ log = logging.getLogger(__name__)
 ASK_PROMPT_VERSION = "ask-2026-11-1"  # bump with any change to bot/prompts/ask.*.txt or _HISTORY
 KIND = "ask"  # llm_calls.kind of every /ask request
 QUESTION_CHARS = 500
-_PROMPT_CHARS = 4000  # the template, metadata and abstract, roughly: what the passages must leave room for
+MIN_PASSAGE_CHARS = 1500  # a window too small for the prompt still gets the best passage
 _DIR = Path(__file__).resolve().parent.parent / "prompts"
 _HISTORY = {
     "en": ("The conversation so far, oldest first (the answers were written from this paper):", "Q", "A"),
@@ -196,15 +196,19 @@ class Asker:
                 kind, pdf = "pdf_attached", source.pdf
             else:
                 kind = "pdf_text"
-                room = self._settings.ask_context_tokens * 4 - _PROMPT_CHARS - sum(
-                    len(t.question) + len(t.answer) for t in history)
-                excerpt = await self._passages(question, pages, max(2000, room))
         lang = language if language in _HISTORY else "en"
-        prompt = _template(lang).substitute(
-            title=" ".join(paper.title.split()), authors=", ".join(paper.authors) or "-",
-            comment=" ".join((paper.comment or "-").split()), abstract=" ".join(paper.abstract.split()),
-            source=describe_source(lang, kind, excerpt), history=_history(lang, history), question=question,
-        )
+
+        def fill(source: str) -> str:
+            return _template(lang).substitute(
+                title=" ".join(paper.title.split()), authors=", ".join(paper.authors) or "-",
+                comment=" ".join((paper.comment or "-").split()), abstract=" ".join(paper.abstract.split()),
+                source=source, history=_history(lang, history), question=question,
+            )
+
+        if kind == "pdf_text":  # the passages get what the window leaves (~4 characters a token)
+            room = self._settings.ask_context_tokens * 4 - len(fill(describe_source(lang, kind, "")))
+            excerpt = await self._passages(question, pages, max(MIN_PASSAGE_CHARS, room))
+        prompt = fill(describe_source(lang, kind, excerpt))
         given = "\n".join([paper.title, paper.abstract, paper.comment or "", question, *pages,
                            *(f"{t.question}\n{t.answer}" for t in history)])
         return prompt, pdf, given

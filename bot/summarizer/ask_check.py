@@ -78,7 +78,7 @@ def check_answer(raw: str | None, *, language: str, given: str, truncated: bool 
     limit = ANSWER_CHARS.get(language, ANSWER_CHARS["en"])
     if len(answer) > limit:
         problems.append(f"answer: {len(answer)} characters, the limit is {limit}")
-    if invented := invented_numbers(answer, given):
+    if invented := invented_numbers(strip_hostile(answer), given):  # a planted link's digits are not claims
         problems.append(f"answer: the numbers {', '.join(invented[:5])} are not in the paper; "
                         "use only numbers the paper gives")
     if truncated:

@@ -5,8 +5,7 @@ model's window (and costs tokens on every follow-up when it does). So the pages 
 cut into overlapping passages labelled with their page, scored against the question by
 TF-IDF (the vectorizer ranking uses, :mod:`bot.topics.relevance`) or, when an
 embedding model is configured, by cosine similarity, and the best passages are kept in
-document order until the budget is used. The first passage always stays: it carries
-the title, the abstract and usually the paper's framing.
+document order until the budget is used (the abstract is in the prompt anyway).
 """
 
 from __future__ import annotations
@@ -75,14 +74,14 @@ def vector_scores(question: list[float], chosen: Sequence[list[float]]) -> list[
 
 
 def select(chosen: Sequence[Passage], scores: Sequence[float], budget_chars: int) -> str:
-    """The first passage and the best-scoring others within ``budget_chars``, in document order."""
+    """The best-scoring passages within ``budget_chars`` (the best one always), in document order."""
     if not chosen:
         return ""
-    keep = {0}
-    used = len(chosen[0].labelled())
-    for index in sorted(range(1, len(chosen)), key=lambda i: (-scores[i], i)):
+    keep: set[int] = set()
+    used = 0
+    for index in sorted(range(len(chosen)), key=lambda i: (-scores[i], i)):
         cost = len(chosen[index].labelled()) + len(GAP)
-        if used + cost > budget_chars:
+        if keep and used + cost > budget_chars:
             continue
         keep.add(index)
         used += cost
