@@ -161,9 +161,30 @@ Targets: < 0.5 s at 10k; < 2 s and < 200 MB at 100k.
 {plot}"""
 
 
+def _ask(data: dict[str, Any]) -> str:
+    rows = []
+    for label, key in (("Gemini, PDF attached", "pdf"), ("OpenAI-compatible, text passages", "text_passages")):
+        r = data.get(key)
+        if r:
+            rows.append([label, r["model"], r["questions"], f"{r['calls_per_question_miss']:.2f}",
+                         f"{r['calls_per_question_repeat']:.2f}", f"{r['cache_hit_ms']['p95']} ms",
+                         f"{r['tokens_in_per_answer']:,}", f"{r['tokens_out_per_answer']:,}"])
+    table = _table(["backend", "model", "questions", "calls / question (miss)", "calls / question (repeat)",
+                    "cache hit p95", "tokens in / answer", "tokens out / answer"], rows)
+    return f"""## Questions about a paper (`bench_ask.py`, issue 13)
+
+{data['papers']} real papers, {data.get('questions_per_paper', 5)} questions each, through the whole `/ask` path
+(dispatcher, quotas, handler, cache) on the fakes with the real google-genai and openai
+clients. The repeat asks the same questions, in capitals, as another user. Token counts are
+the fakes' estimates (~4 chars/token, 258 tokens per PDF page).
+
+{table}
+"""
+
+
 SECTIONS: list[tuple[str, Callable[[dict[str, Any]], str]]] = [
     ("fanout.json", _fanout), ("cost.json", _cost), ("matching.json", _matching),
-    ("summaries.json", _summaries), ("resources.json", _resources),
+    ("summaries.json", _summaries), ("resources.json", _resources), ("ask.json", _ask),
 ]
 
 

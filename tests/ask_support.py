@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.adapters.console import ConsoleAdapter
 from bot.core import Core
-from tests.conftest import ConsoleBot, core_with
+from tests.conftest import ConsoleBot, Said, core_with
 from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.gemini import FakeGemini, ScriptedModel
 from tests.fakes.openai_compat import FakeOpenAI
@@ -30,13 +30,23 @@ def model_settings(fake: ScriptedModel, **overrides: Any) -> dict[str, Any]:
 
 
 async def ask_core(arxiv: FakeArxiv, tmp_path: Path, fake: ScriptedModel | None, *, pdf_note: str = "",
-                   count: int = 1, **overrides: Any) -> Core:
+                   count: int = 1, body_pages: int = 1, **overrides: Any) -> Core:
     """A core whose papers have PDFs on the fake arXiv; with ``fake`` None, no model is configured."""
     for paper in papers(count):
-        arxiv.pdfs[paper.id] = make_pdf(paper, body_pages=1, first_page_note=pdf_note)
+        arxiv.pdfs[paper.id] = make_pdf(paper, body_pages=body_pages, first_page_note=pdf_note)
     settings = model_settings(fake, **overrides) if fake is not None else overrides
     return await core_with(ConsoleAdapter(), arxiv, tmp_path, **settings)
 
 
 async def ask_bot(arxiv: FakeArxiv, tmp_path: Path, fake: ScriptedModel | None, **kwargs: Any) -> ConsoleBot:
     return ConsoleBot(await ask_core(arxiv, tmp_path, fake, **kwargs))
+
+
+async def ask_once(arxiv: FakeArxiv, tmp_path: Path, fake: ScriptedModel | None, line: str,
+                   **kwargs: Any) -> Said:
+    """One command line on a fresh core (closed afterwards)."""
+    bot = await ask_bot(arxiv, tmp_path, fake, **kwargs)
+    try:
+        return await bot.say(line)
+    finally:
+        await bot.core.close()

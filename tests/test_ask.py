@@ -12,21 +12,19 @@ from bot.adapters.console import CONSOLE_CHAT, ConsoleAdapter
 from bot.render.plain import render
 from bot.replies import Answer, Error, Summary, flatten
 from bot.summarizer.hostile import hostile_problems
-from tests.ask_support import PAPER, ask_bot, ask_core
+from tests.ask_support import PAPER, ask_bot, ask_core, ask_once
 from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.gemini import INJECTION, FakeGemini
 from tests.fakes.openai_compat import FakeOpenAI
-from tests.summarizer_support import make_pdf, papers
+from tests.summarizer_support import papers
+
+QUESTION = "what does the Zanzibar calibration trick align?"
 
 
 async def test_a_question_is_answered_from_the_attached_pdf_with_its_page(
     arxiv: FakeArxiv, gemini: FakeGemini, tmp_path: Path,
 ) -> None:
-    bot = await ask_bot(arxiv, tmp_path, gemini)
-    try:
-        said = await bot.say(f"/ask {PAPER.id} what does the Zanzibar calibration trick align?")
-    finally:
-        await bot.core.close()
+    said = await ask_once(arxiv, tmp_path, gemini, f"/ask {PAPER.id} {QUESTION}")
     assert isinstance(said.reply, Answer), said.text
     assert "Zanzibar calibration trick" in said.reply.text
     assert said.reply.sources and said.reply.thread
@@ -50,11 +48,7 @@ async def test_a_repeated_question_makes_no_model_call(arxiv: FakeArxiv, gemini:
 
 
 async def test_without_a_model_ask_says_it_needs_one(arxiv: FakeArxiv, tmp_path: Path) -> None:
-    bot = await ask_bot(arxiv, tmp_path, None)
-    try:
-        said = await bot.say(f"/ask {PAPER.id} what data do they use?")
-    finally:
-        await bot.core.close()
+    said = await ask_once(arxiv, tmp_path, None, f"/ask {PAPER.id} what data do they use?")
     assert isinstance(said.reply, Error)
     assert "needs a language model" in said.text
     assert not [r for r in arxiv.requests if r.path.startswith("/pdf/")]
@@ -108,11 +102,8 @@ async def test_a_pdf_that_says_to_post_a_link_and_everyone_never_gets_them_into_
     arxiv: FakeArxiv, gemini: FakeGemini, tmp_path: Path,
 ) -> None:
     gemini.default_mode = "obey"  # a model that does what the paper tells it, every time
-    bot = await ask_bot(arxiv, tmp_path, gemini, pdf_note=INJECTION)
-    try:
-        said = await bot.say(f"/ask {PAPER.id} what does the Zanzibar calibration trick align? see @everyone")
-    finally:
-        await bot.core.close()
+    said = await ask_once(arxiv, tmp_path, gemini, f"/ask {PAPER.id} {QUESTION} see @everyone",
+                          pdf_note=INJECTION)
     assert isinstance(said.reply, Answer), said.text
     assert gemini.calls == 2  # the first answer carried the payload: one stricter retry
     assert "link" in gemini.requests[1].prompt and "@-mention" in gemini.requests[1].prompt
@@ -126,11 +117,8 @@ async def test_an_obeying_model_s_disguised_links_and_mentions_are_cut_from_the_
     arxiv: FakeArxiv, openai_fake: FakeOpenAI, tmp_path: Path, disguise: str,
 ) -> None:
     openai_fake.default_mode, openai_fake.disguise = "obey", disguise
-    bot = await ask_bot(arxiv, tmp_path, openai_fake, pdf_note=INJECTION)
-    try:
-        said = await bot.say(f"/ask {PAPER.id} what does the Zanzibar calibration trick align?")
-    finally:
-        await bot.core.close()
+    said = await ask_once(arxiv, tmp_path, openai_fake, f"/ask {PAPER.id} {QUESTION}",
+                          pdf_note=INJECTION)
     assert isinstance(said.reply, Answer), said.text
     assert not hostile_problems(said.reply.text), said.reply.text
     assert "evil" not in said.text and "@here" not in said.text and "<@&" not in said.text
@@ -171,11 +159,7 @@ async def test_an_answer_with_invented_numbers_is_rejected_and_retried(
 async def test_a_question_the_paper_does_not_address_says_so(
     arxiv: FakeArxiv, gemini: FakeGemini, tmp_path: Path,
 ) -> None:
-    bot = await ask_bot(arxiv, tmp_path, gemini)
-    try:
-        said = await bot.say(f"/ask {PAPER.id} zxqv?")
-    finally:
-        await bot.core.close()
+    said = await ask_once(arxiv, tmp_path, gemini, f"/ask {PAPER.id} zxqv?")
     assert isinstance(said.reply, Answer) and said.reply.text == "The paper does not say."
     assert said.reply.sources == ()
 
@@ -223,13 +207,8 @@ async def test_openai_models_get_the_passages_that_answer_the_question_within_th
     arxiv: FakeArxiv, openai_fake: FakeOpenAI, tmp_path: Path,
 ) -> None:
     paper = papers(1)[0]
-    arxiv.pdfs[paper.id] = make_pdf(paper, body_pages=6)
-    bot = await ask_bot(arxiv, tmp_path, openai_fake, ask_context_tokens=1500)
-    arxiv.pdfs[paper.id] = make_pdf(paper, body_pages=6)  # ten pages, ~30,000 characters
-    try:
-        said = await bot.say(f"/ask {paper.id} what does the Zanzibar calibration trick align?")
-    finally:
-        await bot.core.close()
+    said = await ask_once(arxiv, tmp_path, openai_fake, f"/ask {paper.id} {QUESTION}", ask_context_tokens=1500,
+                          body_pages=6)  # ten pages, ~30,000 characters
     assert isinstance(said.reply, Answer), said.text
     prompt = openai_fake.requests[0].prompt
     assert "Zanzibar calibration trick" in prompt and "[p. " in prompt
@@ -238,11 +217,7 @@ async def test_openai_models_get_the_passages_that_answer_the_question_within_th
 
 
 async def test_a_summary_starts_a_conversation_a_reply_can_continue(arxiv: FakeArxiv, tmp_path: Path) -> None:
-    bot = await ask_bot(arxiv, tmp_path, None)
-    try:
-        said = await bot.say(f"/summarize {PAPER.id}")
-    finally:
-        await bot.core.close()
+    said = await ask_once(arxiv, tmp_path, None, f"/summarize {PAPER.id}")
     assert isinstance(said.reply, Summary) and said.reply.thread
 
 

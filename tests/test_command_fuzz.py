@@ -24,7 +24,7 @@ from tests.fakes.base import ThreadedFake
 from tests.fakes.clock import ManualClock
 
 # Every declared command (checked against the dispatcher below, so the list cannot drift).
-COMMANDS = ("digest", "dislike", "filter", "follow", "help", "lang", "like", "mydigest", "prefs", "settings",
+COMMANDS = ("ask", "digest", "dislike", "filter", "follow", "help", "lang", "like", "mydigest", "prefs", "settings",
             "subscribe", "subscriptions", "summarize", "topic", "topics", "unsubscribe")
 INTERNAL = {t("en", "internal_error"), t("zh", "internal_error")}
 WORDS = st.sampled_from(["llm", "all", "on", "off", "add", "remove", "mute", "list", "08:00", "25:61", "UTC",
