@@ -309,6 +309,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     "answer_question": {"en": "Question", "zh": "问题"},
     "answer_sources": {"en": "Where the paper says so", "zh": "论文出处"},
     "answer_by": {"en": "Answered by {model}", "zh": "回答由 {model} 生成"},
+    # Threads (conversations about one paper)
+    "thread_started": {"en": "💬 {title}: the answer is in the thread. Ask follow-up questions there.",
+                       "zh": "💬 {title}：回答在讨论串里，可以在其中继续提问。"},
+    "thread_summary_at": {"en": "The full summary is in this thread; ask follow-up questions there:",
+                          "zh": "完整解读在这个讨论串里，可以在其中继续提问："},
     "cmd_ask": {"en": "Ask a question about a paper, answered from its full text: /ask 2407.03204 what data do they train on?", "zh": "就一篇论文提问，依据全文回答：/ask 2407.03204 用什么数据训练？"},
     "param_question": {"en": "your question about the paper", "zh": "关于这篇论文的问题"},
     "ask_no_question": {"en": "What do you want to know about {id}? For example: /ask {id} what data do they train on?", "zh": "想问 {id} 什么？例如：/ask {id} 用什么数据训练？"},

@@ -14,6 +14,15 @@ keeps the ephemerality chosen at defer time, as Discord does; once the original 
 deleted, that follow-up and any edit of it fail with 404 / 10008 (Unknown Message),
 so the user sees nothing. :meth:`FakeDiscord.seen` is what the user is left with.
 
+Threads: ``POST /channels/{id}/messages/{message_id}/threads`` starts a public thread
+whose id *is* the message id (one thread per message, else 400 / 160004), ``POST
+/channels/{id}/threads`` starts one without a message; both answer with the thread
+channel object and dispatch THREAD_CREATE, and GUILD_CREATE lists active threads.
+:meth:`FakeDiscord.member_says` dispatches MESSAGE_CREATE for a member's message, only
+to sessions that asked for GUILD_MESSAGES, with the content blanked unless they have
+MESSAGE_CONTENT or the message mentions the bot. With ``message_content_allowed`` off,
+IDENTIFY asking for MESSAGE_CONTENT is closed with 4014 (Disallowed intents).
+
 Like Discord it refuses messages that break a limit with 400 and code 50035, and tests
 can script faults: a 429 with ``retry_after`` on a route, 403 (50001/50013) or 404
 (10003) on a channel. Everything is recorded: ``messages``, ``callbacks``,
@@ -53,6 +62,9 @@ MEMBER = VIEW_CHANNEL | SEND_MESSAGES | READ_HISTORY
 MANAGER = MEMBER | MANAGE_CHANNELS
 
 EPHEMERAL = 1 << 6
+GUILD_MESSAGES = 1 << 9  # gateway intents
+MESSAGE_CONTENT = 1 << 15  # privileged: the Developer Portal must allow it
+THREAD_ALREADY_EXISTS = 160004
 
 
 @dataclass
@@ -184,12 +196,17 @@ class FakeDiscord(FakeServer):
         self.bad_tokens: list[str] = []  # redacted: only that a wrong token was seen
         self.rejected: list[tuple[str, list[str]]] = []  # (path, problems) of every 400 for a broken limit
         self.connected = asyncio.Event()
+        self.threads: dict[str, dict[str, Any]] = {}  # thread id -> channel object
+        self.message_content_allowed = True
+        self.typing: list[str] = []  # channel ids the bot showed "typing…" in
         self._sockets: set[web.WebSocketResponse] = set()
+        self._intents: dict[web.WebSocketResponse, int] = {}
         self._seq = 0
         self._ids = itertools.count(1_300_000_000_000_000_000)
         self._command_ids: dict[str, str] = {}
         self._pressed: dict[str, Posted] = {}  # component interaction id -> the message pressed
         self._originals: dict[str, dict[str, bool]] = {}  # token -> deferred/ephemeral/filled/deleted
+        self._original_ids: dict[str, str] = {}  # token -> the original response's message id
         super().__init__()
 
     # ------------------------------------------------------------ test controls
@@ -295,6 +312,31 @@ class FakeDiscord(FakeServer):
         await self.dispatch("INTERACTION_CREATE", payload)
         return FakeInteraction(interaction_id, token, payload)
 
+    async def member_says(self, channel_id: int | str, content: str, *, user_id: int = USER_ID,
+                          bot: bool = False) -> str:
+        """A member (or another bot) posted ``content`` in a channel or thread: MESSAGE_CREATE.
+
+        As on Discord, only sessions with GUILD_MESSAGES get it, and the content is empty
+        for sessions without MESSAGE_CONTENT unless the message mentions the bot.
+        """
+        message_id = str(next(self._ids))
+        author = user_payload(user_id, "alice" if not bot else "otherbot", bot=bot)
+        mentions = [user_payload(BOT_ID, "paperbot", bot=True)] if f"<@{BOT_ID}>" in content else []
+        data: dict[str, Any] = {
+            "id": message_id, "channel_id": str(channel_id), "guild_id": str(GUILD_ID), "type": 0,
+            "author": author, "content": content, "embeds": [], "attachments": [], "timestamp": _now(),
+            "edited_timestamp": None, "tts": False, "mention_everyone": False, "mentions": mentions,
+            "mention_roles": [], "pinned": False, "flags": 0, "components": [],
+            "member": {"roles": [], "joined_at": _now(), "deaf": False, "mute": False, "flags": 0},
+        }
+        for ws in list(self._sockets):
+            intents = self._intents.get(ws, 0)
+            if not intents & GUILD_MESSAGES:
+                continue
+            visible = bool(intents & MESSAGE_CONTENT or mentions)
+            await self._send_event(ws, "MESSAGE_CREATE", {**data, "content": content if visible else ""})
+        return message_id
+
     async def press(self, message: Posted, custom_id: str | None = None, *, user_id: int = USER_ID,
                     guild_id: int | None = GUILD_ID) -> FakeInteraction:
         """A member pressed a button under a message the bot posted: INTERACTION_CREATE type 3
@@ -338,6 +380,15 @@ class FakeDiscord(FakeServer):
                 "permission_overwrites": [], "nsfw": False, "parent_id": None, "topic": None,
                 "rate_limit_per_user": 0, "last_message_id": None, "flags": 0}
 
+    def thread_payload(self, thread_id: str, parent_id: str, name: str, owner_id: int = BOT_ID) -> dict[str, Any]:
+        return {
+            "id": thread_id, "type": 11, "guild_id": str(GUILD_ID), "name": name, "parent_id": parent_id,
+            "owner_id": str(owner_id), "message_count": 0, "member_count": 1, "rate_limit_per_user": 0, "flags": 0,
+            "last_message_id": None, "total_message_sent": 0,
+            "thread_metadata": {"archived": False, "auto_archive_duration": 1440, "archive_timestamp": _now(),
+                                "locked": False},
+        }
+
     def guild_payload(self) -> dict[str, Any]:
         everyone = {"id": str(GUILD_ID), "name": "@everyone", "permissions": str(MEMBER), "position": 0,
                     "color": 0, "colors": {"primary_color": 0}, "hoist": False, "managed": False,
@@ -347,7 +398,8 @@ class FakeDiscord(FakeServer):
         return {
             "id": str(GUILD_ID), "name": "Research group", "unavailable": False, "member_count": 2,
             "owner_id": str(USER_ID), "roles": [everyone], "emojis": [], "stickers": [], "features": [],
-            "channels": [self.channel_payload(CHANNEL_ID)], "threads": [], "members": [me], "voice_states": [],
+            "channels": [self.channel_payload(CHANNEL_ID)], "threads": list(self.threads.values()),
+            "members": [me], "voice_states": [],
             "presences": [], "stage_instances": [], "guild_scheduled_events": [], "soundboard_sounds": [],
             "large": False, "joined_at": _now(), "afk_timeout": 300, "verification_level": 0,
             "default_message_notifications": 0, "explicit_content_filter": 0, "mfa_level": 0,
@@ -393,6 +445,9 @@ class FakeDiscord(FakeServer):
         r.add_get(f"{API}/webhooks/{{app}}/{{token}}/messages/{{message}}", self._get_webhook_message)
         r.add_delete(f"{API}/webhooks/{{app}}/{{token}}/messages/{{message}}", self._delete_webhook_message)
         r.add_post(f"{API}/channels/{{channel}}/messages", self._post_message)
+        r.add_post(f"{API}/channels/{{channel}}/messages/{{message}}/threads", self._start_thread)
+        r.add_post(f"{API}/channels/{{channel}}/threads", self._start_thread)
+        r.add_post(f"{API}/channels/{{channel}}/typing", self._typing)
         r.add_get(f"{API}/channels/{{channel}}", self._get_channel)
         r.add_post(f"{API}/users/@me/channels", self._create_dm)
 
@@ -469,6 +524,7 @@ class FakeDiscord(FakeServer):
         if kind in (4, 5):
             self._originals[token] = {"deferred": kind == 5, "ephemeral": bool(flags & EPHEMERAL),
                                       "filled": kind == 4, "deleted": False}
+            self._original_ids[token] = str(next(self._ids))
         pressed = self._pressed.get(request.match_info["id"])
         interaction = {"id": request.match_info["id"], "type": 3 if pressed is not None else 2,
                        "response_message_loading": kind == 5, "response_message_ephemeral": bool(flags & EPHEMERAL)}
@@ -482,6 +538,7 @@ class FakeDiscord(FakeServer):
             resource["message"] = message
         if kind in (4, 5):
             message = self.message_payload(str(CHANNEL_ID), data, files, webhook=True)
+            message["id"] = self._original_ids[token]
             interaction["response_message_id"] = message["id"]
             if kind == 4:
                 resource["message"] = message
@@ -521,7 +578,10 @@ class FakeDiscord(FakeServer):
                 return _json({"code": 10008, "message": "Unknown Message"}, 404)
             original["filled"] = True
         self.followups.append(Posted(payload, files, token=request.match_info["token"], kind="edit"))
-        return _json(self.message_payload(str(CHANNEL_ID), payload, files, webhook=True))
+        message = self.message_payload(str(CHANNEL_ID), payload, files, webhook=True)
+        if request.match_info["message"] == "@original" and request.match_info["token"] in self._original_ids:
+            message["id"] = self._original_ids[request.match_info["token"]]
+        return _json(message)
 
     async def _delete_webhook_message(self, request: web.Request) -> web.Response:
         original = self._originals.get(request.match_info["token"])
@@ -547,10 +607,31 @@ class FakeDiscord(FakeServer):
         self.messages.append(Posted(payload, files, channel_id=channel_id, message_id=message["id"]))
         return _json(message)
 
+    async def _start_thread(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        parent, message_id = request.match_info["channel"], request.match_info.get("message")
+        name = str(body.get("name") or "")
+        if not 1 <= len(name) <= 100:
+            return self._reject(request, [f"name: {len(name)} not in 1..100"])
+        if message_id is not None and message_id in self.threads:
+            return _json({"code": THREAD_ALREADY_EXISTS,
+                          "message": "A thread has already been created for this message"}, 400)
+        thread_id = message_id or str(next(self._ids))  # a thread started from a message has its id
+        thread = self.thread_payload(thread_id, parent, name)
+        self.threads[thread_id] = thread
+        await self.dispatch("THREAD_CREATE", {**thread, "newly_created": True})
+        return _json(thread)
+
+    async def _typing(self, request: web.Request) -> web.Response:
+        self.typing.append(request.match_info["channel"])
+        return web.Response(status=204, headers={"Via": "1.1 google"})
+
     async def _get_channel(self, request: web.Request) -> web.Response:
         channel_id = request.match_info["channel"]
         if channel_id in self.dm_channels.values():
             return _json(self.channel_payload(channel_id, None))
+        if channel_id in self.threads:
+            return _json(self.threads[channel_id])
         return _json(self.channel_payload(channel_id))
 
     async def _create_dm(self, request: web.Request) -> web.Response:
@@ -584,7 +665,12 @@ class FakeDiscord(FakeServer):
                         self.bad_tokens.append("IDENTIFY")
                         await ws.close(code=4004, message=b"Authentication failed.")
                         break
+                    intents = int(data.get("intents") or 0)
+                    if intents & MESSAGE_CONTENT and not self.message_content_allowed:
+                        await ws.close(code=4014, message=b"Disallowed intent(s).")
+                        break
                     self.identified.append({k: v for k, v in data.items() if k != "token"})
+                    self._intents[ws] = intents
                     self._sockets.add(ws)
                     await self._send_event(ws, "READY", {
                         "v": 10, "user": user_payload(BOT_ID, "paperbot", bot=True), "guilds": [
@@ -596,10 +682,12 @@ class FakeDiscord(FakeServer):
                     await self._send_event(ws, "GUILD_CREATE", self.guild_payload())
                     self.connected.set()
                 elif op == 6:
+                    self._intents[ws] = int(self.identified[-1].get("intents") or 0) if self.identified else 0
                     self._sockets.add(ws)
                     await self._send_event(ws, "RESUMED", {})
         finally:
             self._sockets.discard(ws)
+            self._intents.pop(ws, None)
         return ws
 
     async def _send_event(self, ws: web.WebSocketResponse, event: str, data: dict[str, Any]) -> None:

@@ -269,6 +269,25 @@ class FakeTelegram(FakeServer):
             message = self._message(chat, text, sender=self._as_user(user), thread_id=thread_id)
         return self.inject({"message": message})
 
+    def reply_message(self, user: JSON | int, to: Sent | JSON, text: str) -> JSON:
+        """A user replied to ``to`` (a message the bot sent, or a message JSON): ``reply_to_message``
+        carries the replied message, and in a forum topic the reply has the topic's
+        ``message_thread_id`` with ``is_topic_message``, as Telegram sends them."""
+        if isinstance(to, Sent):
+            chat = self._as_chat(to.chat_id)
+            replied: JSON = {"message_id": to.message_id, "date": int(to.at), "chat": chat, "text": to.plain,
+                             "from": self.bot_user}
+            if to.message_thread_id and chat.get("is_forum"):
+                replied.update(message_thread_id=to.message_thread_id, is_topic_message=True)
+        else:
+            replied, chat = to, to["chat"]
+        sender = self._as_user(user)
+        if chat["type"] == "private":
+            chat = self.chats.get(sender["id"]) or chat
+        message = self._message(chat, text, sender=sender, thread_id=replied.get("message_thread_id"))
+        message["reply_to_message"] = replied
+        return self.inject({"message": message})
+
     def channel_post(self, chat: JSON | int, text: str) -> JSON:
         chat = self._as_chat(chat, kind="channel")
         return self.inject({"channel_post": self._message(chat, text, sender_chat=chat)})
@@ -685,6 +704,10 @@ class FakeTelegram(FakeServer):
         if sent.message_thread_id and chat.get("is_forum"):
             result["message_thread_id"] = sent.message_thread_id
             result["is_topic_message"] = True
+        replied = next((m for m in self.sent if m.chat_id == sent.chat_id and m.message_id == sent.reply_to), None)
+        if replied is not None:  # Telegram echoes the replied message (only the bot's own are known here)
+            result["reply_to_message"] = {"message_id": replied.message_id, "date": int(replied.at), "chat": chat,
+                                          "from": self.bot_user, "text": replied.plain}
         if photo:
             result["photo"] = [{"file_id": f"photo{sent.message_id}", "file_unique_id": f"u{sent.message_id}",
                                 "width": 640, "height": 480}]

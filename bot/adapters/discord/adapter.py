@@ -37,6 +37,7 @@ from discord.http import Route
 
 from bot.adapters.base import AdapterBase
 from bot.adapters.discord.render import OutMessage, escape, fit, render
+from bot.adapters.discord.threads import Conversations, SummaryButton
 from bot.adapters.discord.votes import VoteButton, relabeled, vote_view
 from bot.config import ConfigError, Settings
 from bot.i18n import t
@@ -94,11 +95,17 @@ _LOCALES = {discord.Locale.chinese: "zh", discord.Locale.taiwan_chinese: "zh",
 
 
 class _Client(discord.Client):
-    """Minimal intents: slash commands arrive as interactions, so no message content is needed."""
+    """Slash commands arrive as interactions; messages are read only for follow-ups in the bot's threads.
 
-    def __init__(self, adapter: DiscordAdapter) -> None:
+    ``message_content`` is privileged: when the Developer Portal has it off, the adapter
+    connects without it and follow-ups then need a mention of the bot.
+    """
+
+    def __init__(self, adapter: DiscordAdapter, message_content: bool = True) -> None:
         intents = discord.Intents.none()
         intents.guilds = True
+        intents.guild_messages = True  # MESSAGE_CREATE in threads: follow-up questions
+        intents.message_content = message_content
         # We never join voice: skip the "PyNaCl/davey is not installed" warnings at every start.
         discord.VoiceClient.warn_nacl = False
         discord.VoiceClient.warn_dave = False
@@ -111,7 +118,7 @@ class _Client(discord.Client):
         )
         self.adapter = adapter
         self.tree = _Tree(self)
-        self.add_dynamic_items(VoteButton)  # digest buttons from before a restart still reach on_vote
+        self.add_dynamic_items(VoteButton, SummaryButton)  # digest buttons from before a restart still work
         self.connected = asyncio.Event()
 
     async def on_connect(self) -> None:
@@ -120,6 +127,9 @@ class _Client(discord.Client):
 
     async def on_ready(self) -> None:
         log.info("discord ready", extra={"guilds": len(self.guilds)})  # deliberately no command sync here
+
+    async def on_message(self, message: discord.Message) -> None:
+        await self.adapter.threads.on_message(message)
 
 
 class DiscordAdapter(AdapterBase):
@@ -131,6 +141,8 @@ class DiscordAdapter(AdapterBase):
         self.client: _Client | None = None
         self._gateway_task: asyncio.Task[None] | None = None
         self._dm_channels: dict[str, int] = {}
+        self.message_content = True  # off once Discord refuses the privileged intent
+        self.threads = Conversations(self, self._require_client, _send_kwargs)
 
     # --- lifecycle ---------------------------------------------------------------------
 
@@ -151,6 +163,11 @@ class DiscordAdapter(AdapterBase):
             waiter.cancel()
             error = self._gateway_task.exception()
             await self.stop()
+            if isinstance(error, discord.PrivilegedIntentsRequired) and self.message_content:
+                log.warning("the Message Content intent is off in the Discord Developer Portal; follow-ups in "
+                            "threads need a mention of the bot (see docs/discord.md)")
+                self.message_content = False
+                return await self.start(host)
             raise error or RuntimeError("the Discord gateway closed during start")
         if waiter not in done:
             waiter.cancel()
@@ -190,7 +207,7 @@ class DiscordAdapter(AdapterBase):
             raise ConfigError("configuration error: DISCORD_BOT_TOKEN: is not set")
         self.host = host
         point_rest_at(self.settings.discord_api_url)
-        self.client = client = _Client(self)
+        self.client = client = _Client(self, self.message_content)
         build_commands(client.tree, self)
         try:
             await client.tree.set_translator(_HelpTranslator())
@@ -271,7 +288,8 @@ class DiscordAdapter(AdapterBase):
             if not done:  # slower than declared: keep the interaction alive
                 await interaction.response.defer(thinking=True)
         reply = await work
-        await self.respond(interaction, render(reply))
+        if not await self.threads.open_for_reply(interaction, reply):
+            await self.respond(interaction, render(reply))
 
     async def respond(self, interaction: Interaction, messages: list[OutMessage]) -> None:
         """First message answers the interaction (or edits the "thinking" one); the rest are follow-ups."""
@@ -314,6 +332,9 @@ class DiscordAdapter(AdapterBase):
             await interaction.response.edit_message(view=view)  # UPDATE_MESSAGE: the buttons show the counts
         elif not late:
             await interaction.response.defer()  # acknowledged, nothing to change
+
+    async def on_full_summary(self, interaction: Interaction, paper_id: str) -> None:
+        await self.threads.on_full_summary(interaction, paper_id)
 
     async def on_command_error(self, interaction: Interaction, error: app_commands.AppCommandError) -> None:
         """Every failure becomes one friendly ephemeral line; details go to the log only."""
@@ -513,7 +534,7 @@ def _send_kwargs(msg: OutMessage) -> dict[str, Any]:
     if msg.files:
         kwargs["files"] = msg.discord_files()
     if msg.votes:
-        kwargs["view"] = vote_view(msg.votes)
+        kwargs["view"] = vote_view(msg.votes, msg.language)
     return kwargs
 
 
@@ -522,7 +543,7 @@ def _edit_kwargs(msg: OutMessage) -> dict[str, Any]:
     kwargs: dict[str, Any] = {"content": msg.content or None, "embeds": msg.embeds or [],
                               "attachments": msg.discord_files(), "allowed_mentions": NO_MENTIONS}
     if msg.votes:
-        kwargs["view"] = vote_view(msg.votes)
+        kwargs["view"] = vote_view(msg.votes, msg.language)
     return kwargs
 
 

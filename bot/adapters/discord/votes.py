@@ -6,8 +6,8 @@ with ``client.add_dynamic_items`` at start: discord.py matches any pressed butto
 ``custom_id`` against its template, so a button posted before a restart (or years ago)
 still reaches :meth:`DiscordAdapter.on_vote`. Nothing per message is kept in memory.
 
-Two papers share a row (``1 👍``, ``1 👎``, ``2 👍``, ``2 👎``), so a message's ten
-embeds need five rows, Discord's maximum.
+Each paper has its row: "Full summary" (:class:`~bot.adapters.discord.threads.SummaryButton`),
+``1 👍``, ``1 👎``; Discord allows five rows, so a digest message holds five papers.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from typing import Any, Protocol
 
 import discord
 
+from bot.adapters.discord.threads import SummaryButton
+from bot.i18n import t
 from bot.ports import Tapped, parse_vote_data, vote_data
 from bot.render.document import vote_label
-
-PAPERS_PER_ROW = 2
 
 
 class VoteHandler(Protocol):
@@ -47,12 +47,13 @@ class VoteButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"v:(?
 VOTE_LABEL = {1: vote_label(1, 0), 0: vote_label(0, 0)}
 
 
-def vote_view(votes: list[tuple[int, str]]) -> discord.ui.View:
-    """The buttons for one digest message: ``(number, paper id)`` per paper, in order."""
+def vote_view(votes: list[tuple[int, str]], language: str = "en") -> discord.ui.View:
+    """The buttons for one digest message: ``(number, paper id)`` per paper, in order, a row each."""
     view = discord.ui.View(timeout=None)
-    for i, (number, paper_id) in enumerate(votes):
+    for row, (number, paper_id) in enumerate(votes):
+        view.add_item(SummaryButton(paper_id, f"{number}. {t(language, 'full_summary_button')}", row=row))
         for value in (1, 0):
-            view.add_item(VoteButton(paper_id, value, f"{number} {VOTE_LABEL[value]}", row=i // PAPERS_PER_ROW))
+            view.add_item(VoteButton(paper_id, value, f"{number} {VOTE_LABEL[value]}", row=row))
     return view
 
 

@@ -47,14 +47,14 @@ from telegram.ext import (
 from bot.adapters.base import AdapterBase
 from bot.adapters.telegram.lifecycle import bot_api_root, initialize, stop_updater
 from bot.adapters.telegram.limiter import FloodLimiter
-from bot.adapters.telegram.send import TelegramSender, api_chat_id
+from bot.adapters.telegram.send import Leaf, TelegramSender, api_chat_id
 from bot.adapters.telegram.votes import on_vote
 from bot.commands import parse_line, tokenize
 from bot.config import ConfigError, Settings
 from bot.i18n import t
 from bot.models import ChatKind, ChatRef
-from bot.ports import ChatUnavailable, Command, CommandSpec, Host, OnSent, parse_vote_data
-from bot.replies import Error, Reply
+from bot.ports import ChatUnavailable, Command, CommandSpec, Host, OnSent, ThreadRef, parse_vote_data
+from bot.replies import Answer, Error, Reply, Summary
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +96,7 @@ class TelegramAdapter(AdapterBase):
         app.add_handler(CommandHandler(names, self._on_command, filters=filters.UpdateType.MESSAGE))
         app.add_handler(MessageHandler(filters.UpdateType.CHANNEL_POST & filters.COMMAND, self._on_command))
         app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.COMMAND, self._on_command))
+        app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.REPLY & filters.TEXT, self._on_reply))
         app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, self._on_migrate))
         app.add_handler(ChatMemberHandler(self._on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
         app.add_handler(CallbackQueryHandler(self._on_button))
@@ -183,6 +184,38 @@ class TelegramAdapter(AdapterBase):
             return  # an unknown "/word" in a group is probably for someone else: stay quiet
         await self.track(self._run(message.chat, message, message.from_user, name, rest, spec))
 
+    async def _on_reply(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A reply to the bot's summary or answer is a follow-up question about that paper.
+
+        Replies to anything else (a person, an unbound bot message) stay ignored. Groups
+        with privacy mode on still deliver replies to the bot's own messages.
+        """
+        message = update.message
+        replied = message.reply_to_message if message is not None else None
+        question = (message.text or "").strip() if message is not None else ""
+        if message is None or replied is None or not question:
+            return
+        if replied.from_user is None or replied.from_user.id != self._bot.id:
+            return
+        host = self.host_or_fail
+        found = await host.find_thread(_chat_ref(message.chat, message), str(replied.message_id))
+        if found is None:
+            return
+        await self.track(self._run(message.chat, message, message.from_user, "ask",
+                                   f"{found.paper_id} {question}", host.spec("ask"), thread=found.thread))
+
+    async def _bind(self, chat: ChatRef, leaf: Leaf, ids: list[str]) -> None:
+        """Remember the messages of a summary or answer, so a reply to any of them continues it."""
+        if not isinstance(leaf, Summary | Answer) or not leaf.thread:
+            return
+        paper = leaf.result.paper if isinstance(leaf, Summary) else leaf.paper
+        try:
+            for message_id in ids:
+                if message_id.isdigit():
+                    await self.host_or_fail.bind_thread(chat, message_id, ThreadRef(paper.id, leaf.thread))
+        except Exception:  # the answer is out; only replies to it are lost
+            log.error("could not remember a telegram conversation", extra={"chat": chat.key}, exc_info=True)
+
     async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A button carries a command line: run it as if the pressing user had typed it."""
         query: CallbackQuery | None = update.callback_query
@@ -225,7 +258,7 @@ class TelegramAdapter(AdapterBase):
                                     reply=False))
 
     async def _run(self, chat: Chat, message: Message | None, user: Any, name: str, rest: str,
-                   spec: CommandSpec | None, reply: bool = True) -> None:
+                   spec: CommandSpec | None, reply: bool = True, thread: str | None = None) -> None:
         host = self.host_or_fail
         ref = _chat_ref(chat, message)
         sender = message.sender_chat if message is not None else None
@@ -238,16 +271,17 @@ class TelegramAdapter(AdapterBase):
             user_id=str(sender.id if sender is not None else user.id if user is not None else chat.id),
             chat=ref, can_admin=await self._can_admin(chat, message, user, spec),
             user_name=(user.full_name if real_user else (sender.title if sender is not None else chat.title)),
-            dm_chat_id=str(user.id) if real_user else None,
+            dm_chat_id=str(user.id) if real_user else None, thread=thread,
         )
         try:
             result = await host.dispatch(cmd)
         finally:
             if typing is not None:
                 typing.cancel()
-        reply_to = message.message_id if reply and message is not None and ref.kind == "group" else None
+        answers = ref.kind == "group" or thread is not None  # a follow-up replies to its question, even in private
+        reply_to = message.message_id if reply and message is not None and answers else None
         try:
-            await self._sender.send(ref, result, reply_to=reply_to)
+            await self._sender.send(ref, result, reply_to=reply_to, on_leaf=self._bind)
         except ChatUnavailable as exc:
             log.warning("cannot reply in telegram chat", extra={"chat": ref.key, "reason": exc.reason})
             if ref.kind != "private":

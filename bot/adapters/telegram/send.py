@@ -37,13 +37,15 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, Re
 from bot.adapters.telegram.render import Outgoing, button_rows, caption_for, plain_text, render_messages
 from bot.models import ChatRef
 from bot.ports import ChatUnavailable, OnSent
-from bot.replies import Reply, Summary, flatten
+from bot.replies import Answer, Digest, Error, Reply, Summary, Text, flatten
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 Call = Callable[[int | str, int | None, str | None], Awaitable[T]]  # (chat id, thread id, parse mode)
 Migrate = Callable[[str, str], Awaitable[None]]
+Leaf = Text | Error | Digest | Summary | Answer
+OnLeaf = Callable[[ChatRef, Leaf, list[str]], Awaitable[None]]  # (chat it went to, leaf, its message ids)
 
 
 class Part(Protocol):
@@ -72,11 +74,12 @@ class TelegramSender:
         self._last_sent: dict[str, float] = {}
 
     async def send(self, chat: ChatRef, reply: Reply, *, skip: int = 0, on_sent: OnSent | None = None,
-                   reply_to: int | None = None) -> list[str]:
+                   reply_to: int | None = None, on_leaf: OnLeaf | None = None) -> list[str]:
         """Send every part of a reply in order and return the message ids.
 
         Parts are numbered in rendering order (each text message, each album); a
         resumed delivery skips the first ``skip`` and hears about each one sent.
+        ``on_leaf`` hears which messages each leaf became (replies to them continue it).
         """
         key = chat.chat_id
         gate = self._gates.setdefault(key, _Gate())
@@ -86,6 +89,7 @@ class TelegramSender:
         try:
             async with gate.lock:
                 for leaf in flatten(reply):
+                    first = len(ids)
                     parts: list[Part] = [partial(self._send_text, out=out) for out in render_messages(leaf)]
                     if isinstance(leaf, Summary) and leaf.result.figures:
                         caption = caption_for(leaf)
@@ -101,6 +105,8 @@ class TelegramSender:
                             if on_sent is not None:
                                 await on_sent(index, message_ids[0])
                         index += 1
+                    if on_leaf is not None and len(ids) > first:
+                        await on_leaf(chat, leaf, ids[first:])
         finally:
             gate.users -= 1
             if gate.users == 0:
