@@ -1,4 +1,4 @@
-"""👍/👎 buttons under digest papers: a tap is recorded and shown in place, never as a new message.
+"""👍/👎/🔖 buttons under digest papers: a tap is recorded and shown in place, never as a new message.
 
 The tap is answered with ``answerCallbackQuery`` (silently, or with a short reason such
 as the rate limit, which only the tapper sees) and the buttons are relabelled with the
@@ -15,17 +15,22 @@ from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import TelegramError
 
 from bot.models import ChatRef
-from bot.ports import Host, Tapped, vote_data
-from bot.render.document import vote_label
+from bot.ports import Host, Tapped, save_data, vote_data
+from bot.render.document import save_label, vote_label
 
 log = logging.getLogger(__name__)
 
 
 def relabel(markup: InlineKeyboardMarkup | None, paper_id: str, tapped: Tapped) -> InlineKeyboardMarkup | None:
     """The message's keyboard with this paper's vote buttons showing the new counts; None if unchanged."""
+    labels = {vote_data(paper_id, 1): vote_label(1, tapped.up), vote_data(paper_id, 0): vote_label(0, tapped.down)}
+    return relabel_buttons(markup, labels)
+
+
+def relabel_buttons(markup: InlineKeyboardMarkup | None, labels: dict[str, str]) -> InlineKeyboardMarkup | None:
+    """The keyboard with the buttons whose data is in ``labels`` relabelled; None if nothing changes."""
     if markup is None:
         return None
-    labels = {vote_data(paper_id, 1): vote_label(1, tapped.up), vote_data(paper_id, 0): vote_label(0, tapped.down)}
     changed = False
     rows: list[list[InlineKeyboardButton]] = []
     for row in markup.inline_keyboard:
@@ -55,3 +60,19 @@ async def on_vote(host: Host, query: CallbackQuery, chat: ChatRef, paper_id: str
         await query.edit_message_reply_markup(markup)
     except TelegramError as exc:  # too old to edit, or deleted: the vote is recorded all the same
         log.info("could not relabel vote buttons", extra={"chat": chat.key, "error": str(exc)})
+
+
+async def on_save(host: Host, query: CallbackQuery, chat: ChatRef, paper_id: str) -> None:
+    """A 🔖 tap: saved to the chat's reading list, answered (a note only the tapper sees), the button ticked."""
+    user = query.from_user
+    saved = await host.tap_save(chat, str(user.id), user.full_name or user.username, paper_id)
+    with contextlib.suppress(TelegramError):
+        await query.answer(saved.note)
+    markup = relabel_buttons(getattr(query.message, "reply_markup", None),
+                             {save_data(paper_id): save_label(saved.saved)}) if saved.saved else None
+    if markup is None:
+        return
+    try:
+        await query.edit_message_reply_markup(markup)
+    except TelegramError as exc:  # too old to edit, or deleted: the paper is saved all the same
+        log.info("could not tick the save button", extra={"chat": chat.key, "error": str(exc)})
