@@ -45,10 +45,10 @@ async def test_every_digest_paper_gets_numbered_vote_buttons_within_limits(core:
         await bot.stop()
     assert all(limit_problems(p.payload) == [] for p in posts)
     buttons = [b for p in posts for b in p.buttons]
-    assert [b["custom_id"] for b in buttons[:4]] == ["v:+:2407.00001", "v:-:2407.00001",
-                                                     "v:+:2407.00002", "v:-:2407.00002"]
-    assert [b["label"] for b in buttons[:2]] == ["1 👍", "1 👎"]
-    assert len(buttons) == 24 and all(len(p.buttons) == 2 * len(p.embeds) for p in posts)
+    assert [b["custom_id"] for b in buttons[:4]] == ["v:+:2407.00001", "v:-:2407.00001", "s:2407.00001",
+                                                     "v:+:2407.00002"]
+    assert [b["label"] for b in buttons[:3]] == ["1 👍", "1 👎", "1 🔖"]
+    assert len(buttons) == 36 and all(len(p.buttons) == 3 * len(p.embeds) <= 15 for p in posts)
 
 
 async def test_a_press_is_recorded_and_the_buttons_update_in_place(core: Core, fake: FakeDiscord) -> None:
@@ -70,7 +70,7 @@ async def test_a_press_is_recorded_and_the_buttons_update_in_place(core: Core, f
     votes = core.store.feedback
     assert await votes.votes(chat_audience("discord", str(CHANNEL_ID))) == {"2407.00002": 1.0}
     assert await votes.votes(user_audience("discord", str(USER_ID))) == {"2407.00002": 1.0}
-    assert len(fake.posts_to(CHANNEL_ID)) == 2 and not fake.followups, "a press never posts a message"
+    assert len(fake.posts_to(CHANNEL_ID)) == 3 and not fake.followups, "a press never posts a message"
 
 
 async def test_a_button_posted_before_a_restart_still_works(core: Core, fake: FakeDiscord) -> None:

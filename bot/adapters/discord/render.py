@@ -36,6 +36,7 @@ MAX_FIELD_NAME = 256
 MAX_FIELD_VALUE = 1024
 MAX_FOOTER = 2048
 MAX_FILES = 10
+PAPERS_PER_MESSAGE = 5
 
 COLOUR = discord.Colour(0xB31B1B)  # arXiv red
 ELLIPSIS = "…"
@@ -133,8 +134,8 @@ def embed_size(embed: discord.Embed) -> int:
     return len(embed)
 
 
-def fit_embeds(embeds: Iterable[discord.Embed]) -> list[list[discord.Embed]]:
-    """Group embeds into messages of at most 10 embeds and 6000 characters, keeping order."""
+def fit_embeds(embeds: Iterable[discord.Embed], max_embeds: int = MAX_EMBEDS) -> list[list[discord.Embed]]:
+    """Group embeds into messages of at most ``max_embeds`` (10) embeds and 6000 characters, keeping order."""
     groups: list[list[discord.Embed]] = []
     current: list[discord.Embed] = []
     total = 0
@@ -142,7 +143,7 @@ def fit_embeds(embeds: Iterable[discord.Embed]) -> list[list[discord.Embed]]:
         size = embed_size(embed)
         if size > MAX_TOTAL:
             raise ValueError(f"one embed holds {size} characters; the builder must keep it under {MAX_TOTAL}")
-        if current and (len(current) >= MAX_EMBEDS or total + size > MAX_TOTAL):
+        if current and (len(current) >= max_embeds or total + size > MAX_TOTAL):
             groups.append(current)
             current, total = [], 0
         current.append(embed)
@@ -175,8 +176,9 @@ def embed_problems(embed: discord.Embed) -> list[str]:
 
 def _messages_from_embeds(
     embeds: list[discord.Embed], first_content: str | None, last_note: str | None, files: list[tuple[str, bytes]],
+    max_embeds: int = MAX_EMBEDS,
 ) -> list[OutMessage]:
-    groups = fit_embeds(embeds) or [[]]
+    groups = fit_embeds(embeds, max_embeds) or [[]]
     messages = [OutMessage(embeds=group) for group in groups]
     messages[0].content = first_content
     messages[0].files = files[:MAX_FILES]
@@ -219,7 +221,8 @@ def render_digest(digest: Digest) -> list[OutMessage]:
     count = escape(t(lang, "digest_count", n=len(digest.entries) + digest.more))
     embeds = [paper_embed(entry, n, lang) for n, entry in enumerate(digest.entries, 1)]
     more = fit(t(lang, "digest_more", n=digest.more, topic=digest.topic.name), 1000) if digest.more else None
-    messages = _messages_from_embeds(embeds, f"{header}\n{count}", more, [])
+    # Five papers a message: each has a row of 👍 👎 🔖 and Discord allows five rows of buttons.
+    messages = _messages_from_embeds(embeds, f"{header}\n{count}", more, [], max_embeds=PAPERS_PER_MESSAGE)
     papers = iter(enumerate((e.paper.id for e in digest.entries), 1))
     for message in messages:  # each message's embeds are the next papers, in order
         message.votes = [next(papers) for _ in message.embeds]
