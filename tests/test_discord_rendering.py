@@ -67,9 +67,9 @@ def test_twenty_long_papers_pack_into_messages_within_every_limit() -> None:
     assert "3 more" in (messages[-1].content or "")
 
 
-def test_short_papers_share_messages_up_to_ten_embeds() -> None:
+def test_short_papers_share_messages_up_to_five_a_message_so_their_button_rows_fit() -> None:
     messages = render_digest(digest(20, long=False, more=0))
-    assert [len(m.embeds) for m in messages] == [10, 10]
+    assert [len(m.embeds) for m in messages] == [5, 5, 5, 5]  # a row of 👍 👎 🔖 each, five rows at most
 
 
 def test_long_summary_sections_become_several_fields_and_embeds() -> None:
