@@ -28,7 +28,7 @@ _KEY_UNSAFE = re.compile(r"[^A-Za-z0-9:._-]")
 
 def escape_text(text: str) -> str:
     """Plain text as LaTeX that shows it as written."""
-    return _SPECIAL.sub(lambda m: _SPECIALS[m.group()], " ".join(text.split()))
+    return _SPECIAL.sub(lambda m: _SPECIALS[m.group()], text)
 
 
 def _math_ok(math: str) -> bool:
@@ -43,7 +43,8 @@ def _math_ok(math: str) -> bool:
 
 def escape_title(title: str) -> str:
     """A title as a BibTeX field value: text escaped, well-formed ``$math$`` kept."""
-    parts = " ".join(title.split()).split("$")
+    title = " ".join(title.split())
+    parts = title.split("$")
     maths = parts[1::2]
     if len(parts) % 2 == 0 or not all(m and _math_ok(m) for m in maths):
         return escape_text(title)
@@ -52,7 +53,7 @@ def escape_title(title: str) -> str:
 
 def _author(name: str) -> str:
     """One author; a name containing " and " (a collaboration) is braced so it stays one name."""
-    escaped = escape_text(name)
+    escaped = escape_text(" ".join(name.split()))
     return f"{{{escaped}}}" if re.search(r"\band\b", name, re.IGNORECASE) or "," in name else escaped
 
 
