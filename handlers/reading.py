@@ -21,7 +21,6 @@ from bot.services.feedback import RateLimited, UnknownPapers
 from bot.services.picks import WEEKDAY_NAMES, GroupPicks
 from bot.services.reading import ReadingList
 
-
 ENTRIES_PER_PAGE = 10
 TITLE_CHARS = 120
 BIBTEX_PER_PAGE = 25

@@ -10,7 +10,7 @@ from __future__ import annotations
 from bot.core import Core
 from tests import test_discord_adapter as adapter_tests
 from tests.fakes.discord import CHANNEL_ID, EPHEMERAL, FakeDiscord
-from tests.test_vote_buttons_discord import OTHER, _label, _posted_digest, _start
+from tests.test_vote_buttons_discord import OTHER, _label, _posted_digest, _start, press_after_restart
 
 fake, arxiv_fake, core = adapter_tests.fake, adapter_tests.arxiv_fake, adapter_tests.core  # the same fixtures
 CHAT = f"discord:{CHANNEL_ID}"
@@ -37,17 +37,7 @@ async def test_a_save_press_adds_the_paper_and_ticks_its_button_in_place(core: C
 
 
 async def test_a_save_button_posted_before_a_restart_still_works(core: Core, fake: FakeDiscord) -> None:
-    first = await _start(core)
-    try:
-        post = (await _posted_digest(core, first, fake))[0]
-    finally:
-        await first.stop()
-    second = await _start(core)  # a new client: nothing of the first one's views in memory
-    try:
-        pressed = await fake.press(post, "s:2407.00001")
-        await fake.wait_until(lambda: fake.callback_types(pressed.token) == [7])
-    finally:
-        await second.stop()
+    post = await press_after_restart(core, fake, "s:2407.00001")
     assert _label(post, "s:2407.00001") == "1 🔖 ✓"
     assert [e.paper_id for e in await core.store.reading.entries(CHAT)] == ["2407.00001"]
 

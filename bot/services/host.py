@@ -8,9 +8,9 @@ from typing import Any
 from bot.arxiv.ids import ArxivIdError, parse_arxiv_ref
 from bot.commands import Dispatcher
 from bot.i18n import t
-from bot.quotas import limit_message
 from bot.models import ChatRef
 from bot.ports import Command, CommandSpec, Saved, Tapped, ThreadRef
+from bot.quotas import limit_message
 from bot.replies import Reply
 from bot.services.chats import ChatLifecycle, Chats
 from bot.services.feedback import Feedback, RateLimited, UnknownPapers

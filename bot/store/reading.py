@@ -154,7 +154,7 @@ class ReadingStore:
         rows = await self.db.fetchall(
             "SELECT s.chat, s.paper_id, s.user, s.user_name, s.at, l.done_at, l.done_by FROM reading_saves s "
             "JOIN reading_list l ON l.chat = s.chat AND l.paper_id = s.paper_id ORDER BY s.chat, s.at, s.user")
-        return [tuple(r) for r in rows]  # type: ignore[misc]
+        return [(r[0], r[1], r[2], r[3], r[4], r[5], r[6]) for r in rows]
 
     async def restore(self, saves: Sequence[tuple[str, str, str, str | None, str, str | None, str | None]],
                       picks: Sequence[PicksSchedule]) -> None:

@@ -22,7 +22,7 @@ from typing import Any, Protocol, TypeVar
 import discord
 
 from bot.adapters.discord.render import escape
-from bot.ports import Tapped, parse_vote_data, save_data, vote_data
+from bot.ports import Tapped, save_data, vote_data
 from bot.render.document import save_label, vote_label
 
 PAPERS_PER_ROW = 1

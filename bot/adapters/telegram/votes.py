@@ -48,31 +48,27 @@ def relabel_buttons(markup: InlineKeyboardMarkup | None, labels: dict[str, str])
 async def on_vote(host: Host, query: CallbackQuery, chat: ChatRef, paper_id: str, value: int) -> None:
     """Record one tap; answer it; show the counts. Never raises: a failed edit only loses the label."""
     tapped = await host.tap_vote(chat, str(query.from_user.id), paper_id, value)
-    with contextlib.suppress(TelegramError):
-        await query.answer(tapped.refusal)
-    if tapped.refusal is not None:
-        return
-    message = query.message
-    markup = relabel(getattr(message, "reply_markup", None), paper_id, tapped)
-    if markup is None:
-        return
-    try:
-        await query.edit_message_reply_markup(markup)
-    except TelegramError as exc:  # too old to edit, or deleted: the vote is recorded all the same
-        log.info("could not relabel vote buttons", extra={"chat": chat.key, "error": str(exc)})
+    markup = None if tapped.refusal is not None else relabel(getattr(query.message, "reply_markup", None),
+                                                             paper_id, tapped)
+    await _answer(query, chat, tapped.refusal, markup)
 
 
 async def on_save(host: Host, query: CallbackQuery, chat: ChatRef, paper_id: str) -> None:
     """A 🔖 tap: saved to the chat's reading list, answered (a note only the tapper sees), the button ticked."""
     user = query.from_user
     saved = await host.tap_save(chat, str(user.id), user.full_name or user.username, paper_id)
-    with contextlib.suppress(TelegramError):
-        await query.answer(saved.note)
     markup = relabel_buttons(getattr(query.message, "reply_markup", None),
                              {save_data(paper_id): save_label(saved.saved)}) if saved.saved else None
+    await _answer(query, chat, saved.note, markup)
+
+
+async def _answer(query: CallbackQuery, chat: ChatRef, note: str | None, markup: InlineKeyboardMarkup | None) -> None:
+    """Acknowledge the tap (with a toast only the tapper sees, if any), then show the new labels in place."""
+    with contextlib.suppress(TelegramError):
+        await query.answer(note)
     if markup is None:
         return
     try:
         await query.edit_message_reply_markup(markup)
-    except TelegramError as exc:  # too old to edit, or deleted: the paper is saved all the same
-        log.info("could not tick the save button", extra={"chat": chat.key, "error": str(exc)})
+    except TelegramError as exc:  # too old to edit, or deleted: the tap is recorded all the same
+        log.info("could not relabel buttons", extra={"chat": chat.key, "error": str(exc)})
