@@ -100,6 +100,7 @@ class Settings(BaseSettings):
     max_subscriptions_per_chat: int = Field(20, ge=0, validation_alias=_env("PAPERBOT_MAX_SUBSCRIPTIONS_PER_CHAT"))
     max_subscriptions_per_user: int = Field(50, ge=0, validation_alias=_env("PAPERBOT_MAX_SUBSCRIPTIONS_PER_USER"))
     max_filters_per_user: int = Field(50, ge=0, validation_alias=_env("PAPERBOT_MAX_FILTERS_PER_USER"))
+    max_reading_per_chat: int = Field(500, ge=0, validation_alias=_env("PAPERBOT_MAX_READING_PER_CHAT"))
     # Scheduled digests being planned and sent at once; Telegram's 30 messages/s is the real pace.
     delivery_concurrency: int = Field(64, ge=1, le=1024, validation_alias=_env("PAPERBOT_DELIVERY_CONCURRENCY"))
 

@@ -29,6 +29,8 @@ from bot.services.feedback import Feedback
 from bot.services.filters import Filters
 from bot.services.follows import Follows
 from bot.services.host import AdapterHost
+from bot.services.picks import GroupPicks
+from bot.services.reading import ReadingList
 from bot.services.subscriptions import Subscriptions
 from bot.store import Store
 from bot.store.quotas import Caps
@@ -43,6 +45,7 @@ from handlers.feedback import FeedbackHandlers
 from handlers.filters import FilterHandlers
 from handlers.follow import FollowHandlers
 from handlers.help import HelpHandlers
+from handlers.reading import ReadingHandlers
 from handlers.settings import SettingsHandlers
 from handlers.subscriptions import SubscriptionHandlers
 from handlers.summarize import SummarizeHandlers
@@ -83,8 +86,11 @@ class Core:
         stores = DeliveryStores(store.deliveries, store.papers, store.subscriptions, store.filters)
         self.delivery = Delivery(self.adapters, self.digests, self.topics, self.chats, self.lifecycle, stores,
                                  summarizer, self.quotas, settings)
+        self.reading = ReadingList(store.reading, store.papers, self.catalog, settings.max_reading_per_chat)
+        self.picks = GroupPicks(store.reading, store.papers, store.deliveries, self.adapters, self.chats,
+                                self.lifecycle, changes)
         self.scheduler = DigestScheduler(self.delivery, stores, changes, clock, settings.catchup_grace_hours,
-                                         settings.delivery_concurrency)
+                                         settings.delivery_concurrency, self.picks)
 
         self.asker = Asker(settings, summarizer, store.answers, embedder)
 
@@ -100,9 +106,10 @@ class Core:
             FeedbackHandlers(self.feedback),
             FollowHandlers(Follows(store.feedback, store.papers)),
             AskHandlers(self.catalog, self.asker, self.quotas),
+            ReadingHandlers(self.reading, self.picks),
         )
         self.host = AdapterHost(self.dispatcher, self.chats, self.lifecycle, self.topics, store.db, self.feedback,
-                                 store.thread_links)
+                                 store.thread_links, self.reading)
 
     @classmethod
     async def create(cls, settings: Settings, clock: Clock = system_clock) -> Core:

@@ -142,6 +142,26 @@ def parse_vote_data(data: str) -> tuple[str, int] | None:
 
 
 @dataclass(frozen=True)
+class Saved:
+    """What a 🔖 tap did: whether the paper is on the chat's reading list now, and a note for the tapper alone."""
+
+    saved: bool = False
+    note: str | None = None  # short text for the tapper alone (already saved, rate limit, unknown paper)
+
+
+SAVE_PREFIX = "s:"  # a 🔖 button's data: "s:2407.03204"
+
+
+def save_data(paper_id: str) -> str:
+    return f"{SAVE_PREFIX}{paper_id}"
+
+
+def parse_save_data(data: str) -> str | None:
+    """The paper id from a 🔖 button's data, or None when it is not one."""
+    return data[2:] if data.startswith(SAVE_PREFIX) and len(data) > 2 else None
+
+
+@dataclass(frozen=True)
 class ThreadRef:
     """Which paper a platform thread or reply chain is about, and which conversation it continues.
 
@@ -171,6 +191,8 @@ class Host(Protocol):
     async def chat_migrated(self, chat: ChatRef, new_chat_id: str) -> None: ...
     async def tap_vote(self, chat: ChatRef, user_id: str, paper_id: str, value: int) -> Tapped:
         """A member tapped 👍 (1) or 👎 (0) under a digest paper; never raises."""
+    async def tap_save(self, chat: ChatRef, user_id: str, user_name: str | None, paper_id: str) -> Saved:
+        """A member tapped 🔖 under a digest paper: put it on the chat's reading list; never raises."""
     async def bind_thread(self, chat: ChatRef, key: str, ref: ThreadRef) -> None:
         """Remember that platform message or thread ``key`` in ``chat`` continues ``ref``."""
     async def find_thread(self, chat: ChatRef, key: str) -> ThreadRef | None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -27,6 +27,7 @@ from bot.fanout import DeliveryPool, Schedule, ScheduleIndex
 from bot.listings import ListingPending
 from bot.models import ChatRef
 from bot.services.changes import ScheduleChanges
+from bot.services.picks import GroupPicks
 from bot.store.chats import format_weekdays
 
 if TYPE_CHECKING:
@@ -42,8 +43,9 @@ TICK_JOB = "tick"
 
 class DigestScheduler:
     def __init__(self, delivery: Delivery, stores: DeliveryStores, changes: ScheduleChanges, clock: Clock,
-                 grace_hours: float, concurrency: int = 64) -> None:
+                 grace_hours: float, concurrency: int = 64, picks: GroupPicks | None = None) -> None:
         self.delivery = delivery
+        self._picks = picks  # the weekly "group picks" messages ride the same tick (target picks:<chat>)
         self._stores = stores
         self.clock = clock
         grace = int(grace_hours * 3600)
@@ -55,6 +57,8 @@ class DigestScheduler:
         self._last_tick = clock()
         self._runs: set[asyncio.Task[dict[str, Outcome | str]]] = set()
         changes.listen(self.refresh)
+        if picks is not None:
+            changes.listen(self._refresh_picks)
 
     @property
     def scheduler(self) -> AsyncIOScheduler:
@@ -101,7 +105,20 @@ class DigestScheduler:
                     log.error("digest has an invalid schedule; skipped", extra={"target": target})
                     continue
                 index.put(target, schedule, chat_key)
+            for picks in await self._picks.schedules() if self._picks is not None else ():
+                weekly = index.intern(picks.at_time, picks.timezone, format_weekdays((picks.weekday,)))
+                if weekly is not None:  # not with the chat's targets: refresh(chat) is about subscriptions
+                    index.put(picks.target, weekly)
             self._index = index
+
+    async def _refresh_picks(self, chat: ChatRef | None, user: tuple[str, str] | None) -> None:
+        """Place, move or drop one chat's weekly picks after /picks."""
+        if chat is None or self._picks is None:
+            return
+        async with self._rebuild_lock:
+            picks = await self._picks.of_chat(chat.key)
+            if picks is None or not self._place(picks.target, picks.at_time, picks.timezone, (picks.weekday,), None):
+                self._unplace(f"picks:{chat.key}")
 
     async def refresh(self, chat: ChatRef | None = None, user: tuple[str, str] | None = None) -> None:
         """Apply one chat's or one user's change without rebuilding every job."""
@@ -161,6 +178,8 @@ class DigestScheduler:
 
     def _run_target(self, target: str, scheduled: datetime) -> Awaitable[Outcome | str]:
         kind, _, rest = target.partition(":")
+        if kind == "picks" and self._picks is not None:
+            return self._picks.run(rest, scheduled)
         if kind == "sub":
             return self.run_subscription(int(rest), scheduled=scheduled)
         platform, _, user_id = rest.partition(":")
@@ -177,6 +196,7 @@ class DigestScheduler:
         subs = await self._stores.subscriptions.all(include_paused=False)
         digests = [d for d in await self._stores.filters.digests(enabled_only=True) if not d.paused_reason]
         previous: dict[Schedule, tuple[datetime, date] | None] = {}
+        weekly = await self._picks.schedules() if self._picks is not None else []
 
         def last_run(schedule: Schedule) -> tuple[datetime, date] | None:
             if schedule not in previous:
@@ -195,6 +215,10 @@ class DigestScheduler:
                                 digest.last_sent_day, now, digest.target)
                 if due is not None:
                     yield digest.target, partial(self.run_user, digest.platform, digest.user_id, scheduled=due)
+            for picks in weekly:  # a run is recorded per week, so one already posted answers "already_sent"
+                moment = Schedule(time.fromisoformat(picks.at_time), picks.timezone, (picks.weekday,)).previous_run(now)
+                if moment is not None and now - moment <= self.grace and self._picks is not None:
+                    yield picks.target, partial(self._picks.run, picks.chat.key, moment)
 
         return await self.pool.run(jobs(), failed="error")
 

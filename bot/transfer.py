@@ -1,5 +1,5 @@
-"""Export and import of subscriptions, chat settings, chat topics, user filters, 👍/👎 votes and
-followed authors as JSON.
+"""Export and import of subscriptions, chat settings, chat topics, user filters, 👍/👎 votes,
+followed authors, reading lists and weekly-picks schedules as JSON.
 
 Votes travel with the metadata of the papers they are about (CC0), so an imported
 database ranks with them at once instead of waiting for each paper to be fetched again.
@@ -20,6 +20,7 @@ from bot.arxiv.ids import is_arxiv_id
 from bot.models import ChatKind, ChatRef, Paper, Topic
 from bot.store import Store
 from bot.store.chats import WEEKDAY_NAMES, format_weekdays, parse_weekdays
+from bot.store.reading import PicksSchedule
 from bot.topics.authors import clean_name
 from bot.topics.expression import parse
 from bot.topics.registry import NAME
@@ -156,6 +157,42 @@ class FollowedRecord(BaseModel):
         return value
 
 
+CHAT = r"^[a-z]{1,20}:[^\s]{1,200}$"
+
+
+class ReadingRecord(BaseModel):
+    """One member's save of one paper on a chat's reading list (the paper is read when ``done_at`` is set)."""
+
+    chat: str = Field(pattern=CHAT)
+    paper_id: str
+    user: str = Field(pattern=VOTER)
+    user_name: str | None = Field(None, max_length=200)
+    at: str
+    done_at: str | None = None
+    done_by: str | None = Field(None, pattern=VOTER)
+
+    _at = field_validator("at")(classmethod(lambda cls, v: _moment(v)))
+    _done = field_validator("done_at")(classmethod(lambda cls, v: v if v is None else _moment(v)))
+    _paper = field_validator("paper_id")(classmethod(lambda cls, v: _arxiv_id(v)))
+
+
+class PicksRecord(BaseModel):
+    platform: str = Field(pattern=r"^[a-z]{1,20}$")
+    chat_id: str = Field(min_length=1, max_length=200)
+    kind: ChatKind = "group"
+    thread_id: str | None = None
+    weekday: str
+    at_time: str = Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+    timezone: str
+
+    _tz = field_validator("timezone")(classmethod(lambda cls, v: _zone(v)))
+    _day = field_validator("weekday")(classmethod(lambda cls, v: v if v in WEEKDAY_NAMES else _bad_day(v)))
+
+
+def _bad_day(value: str) -> str:
+    raise ValueError(f"not a weekday: {value[:20]!r}")
+
+
 class PaperRecord(BaseModel):
     id: str
     version: int = Field(ge=1)
@@ -186,7 +223,9 @@ class Export(BaseModel):
     user_digests: list[UserDigestRecord] = []
     votes: list[VoteRecord] = []
     followed_authors: list[FollowedRecord] = []
-    papers: list[PaperRecord] = []  # the voted papers' metadata
+    papers: list[PaperRecord] = []  # the voted and saved papers' metadata
+    reading: list[ReadingRecord] = []
+    picks: list[PicksRecord] = []
 
 
 async def export_all(store: Store) -> dict[str, Any]:
@@ -209,12 +248,18 @@ async def export_all(store: Store) -> dict[str, Any]:
              for a, p, u, v, at in await store.feedback.all_votes()]
     followed = [FollowedRecord(audience=a, name=n, created_by=c, at=at)
                 for a, n, c, at in await store.feedback.all_followed()]
-    voted = await store.papers.get_many(sorted({v.paper_id for v in votes}))
+    reading = [ReadingRecord(chat=c, paper_id=p, user=u, user_name=n, at=at, done_at=done, done_by=by)
+               for c, p, u, n, at, done, by in await store.reading.all_saves()]
+    picks = [PicksRecord(platform=s.chat.platform, chat_id=s.chat.chat_id, kind=s.chat.kind,
+                         thread_id=s.chat.thread_id, weekday=WEEKDAY_NAMES[s.weekday], at_time=s.at_time,
+                         timezone=s.timezone) for s in await store.reading.picks()]
+    voted = await store.papers.get_many(sorted({v.paper_id for v in votes} | {r.paper_id for r in reading}))
     papers = [PaperRecord(id=p.id, version=p.version, title=p.title, authors=list(p.authors), abstract=p.abstract,
                           comment=p.comment, categories=list(p.categories), primary_category=p.primary_category,
                           published=p.published, updated=p.updated, license=p.license) for p in voted.values()]
     return Export(chats=chats, subscriptions=subs, topics=topics, filters=filters, user_digests=digests,
-                  votes=votes, followed_authors=followed, papers=papers).model_dump(mode="json")
+                  votes=votes, followed_authors=followed, papers=papers, reading=reading,
+                  picks=picks).model_dump(mode="json")
 
 
 async def import_all(store: Store, data: Any) -> dict[str, int]:
@@ -242,6 +287,10 @@ async def import_all(store: Store, data: Any) -> dict[str, int]:
     await store.feedback.restore(
         [(v.audience, v.paper_id, v.user, v.value, v.at) for v in doc.votes],
         [(f.audience, f.name, author_key(f.name), f.created_by, f.at) for f in doc.followed_authors])
+    await store.reading.restore(
+        [(r.chat, r.paper_id, r.user, r.user_name, r.at, r.done_at, r.done_by) for r in doc.reading],
+        [PicksSchedule(ChatRef(p.platform, p.chat_id, p.kind, p.thread_id), WEEKDAY_NAMES.index(p.weekday),
+                       p.at_time, p.timezone) for p in doc.picks])
     return {"chats": len(doc.chats), "subscriptions": len(doc.subscriptions), "topics": len(doc.topics),
             "filters": len(doc.filters), "user_digests": len(doc.user_digests), "votes": len(doc.votes),
-            "followed_authors": len(doc.followed_authors)}
+            "followed_authors": len(doc.followed_authors), "reading": len(doc.reading), "picks": len(doc.picks)}

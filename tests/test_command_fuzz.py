@@ -24,13 +24,15 @@ from tests.fakes.base import ThreadedFake
 from tests.fakes.clock import ManualClock
 
 # Every declared command (checked against the dispatcher below, so the list cannot drift).
-COMMANDS = ("ask", "digest", "dislike", "filter", "follow", "help", "lang", "like", "mydigest", "prefs", "settings",
-            "subscribe", "subscriptions", "summarize", "topic", "topics", "unsubscribe")
+COMMANDS = ("ask", "digest", "dislike", "filter", "follow", "help", "lang", "like", "mydigest", "picks", "prefs",
+            "read", "reading", "save", "settings", "subscribe", "subscriptions", "summarize", "topic", "topics",
+            "unsubscribe")
 INTERNAL = {t("en", "internal_error"), t("zh", "internal_error")}
 WORDS = st.sampled_from(["llm", "all", "on", "off", "add", "remove", "mute", "list", "08:00", "25:61", "UTC",
                          "Asia/Shanghai", "2407.03204", "hep-th/9901001", "max", "figures", "timezone", "zh",
                          "en", '"talking head"', "(", ")", "AND", "OR", "NOT", "-x", "2024-07-05", "9999-99-99",
-                         "<b>", "&amp;", "*_`", "virtual-humans", "@bot", "https://arxiv.org/abs/2407.21002"])
+                         "<b>", "&amp;", "*_`", "virtual-humans", "@bot", "https://arxiv.org/abs/2407.21002",
+                         "bibtex", "done", "fri"])
 ARGS = st.lists(st.one_of(WORDS, st.text(max_size=30)), max_size=6).map(" ".join)
 
 

@@ -69,7 +69,7 @@ def test_twenty_long_papers_pack_into_messages_within_every_limit() -> None:
 
 def test_short_papers_share_messages_five_to_a_message_one_button_row_each() -> None:
     messages = render_digest(digest(20, long=False, more=0))
-    assert [len(m.embeds) for m in messages] == [5, 5, 5, 5]
+    assert [len(m.embeds) for m in messages] == [5, 5, 5, 5]  # a row of Full summary, 👍, 👎, 🔖 each
 
 
 def test_long_summary_sections_become_several_fields_and_embeds() -> None:

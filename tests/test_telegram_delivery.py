@@ -65,7 +65,7 @@ async def test_long_digest_to_a_channel_is_split_into_valid_messages(tg: InProce
     assert len(ids) == len(sent) > 2
     for message in sent:  # the fake already refused anything invalid; check the rule anyway
         assert len(parse_html(message.text or "").encode("utf-16-le")) // 2 <= 4096
-    assert sum(len(m.buttons) for m in sent) == 20 * 3  # Full summary, 👍, 👎 per paper
+    assert sum(len(m.buttons) for m in sent) == 20 * 4  # Full summary, 👍, 👎, 🔖 per paper
 
 
 async def test_markup_characters_in_titles_arrive_as_written(tg: InProcessBot) -> None:

@@ -90,9 +90,9 @@ def test_digest_buttons_offer_full_summaries_within_callback_limits() -> None:
     buttons = [b for m in messages for b in m.buttons]
     assert [b.command for b in buttons] == [
         c for i in range(3) for c in (f"/summarize 2407.{21000 + i:05d}", f"v:+:2407.{21000 + i:05d}",
-                                      f"v:-:2407.{21000 + i:05d}")]
+                                      f"v:-:2407.{21000 + i:05d}", f"s:2407.{21000 + i:05d}")]
     assert buttons[0].label == "1. Full summary"
-    assert [len(row) for row in button_rows(tuple(buttons))] == [3, 3, 3], "a paper's buttons share one row"
+    assert [len(row) for row in button_rows(tuple(buttons))] == [4, 4, 4], "a paper's buttons share one row"
     assert all(len(b.command.encode()) <= 64 for b in buttons)
 
 

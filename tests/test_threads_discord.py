@@ -145,7 +145,7 @@ async def test_the_full_summary_button_opens_a_thread_on_the_digest_message(
     async with running(core) as bot:
         await bot.send(CHANNEL, sent)
         [post] = fake.posts_to(CHANNEL_ID)
-        assert [b["label"] for b in post.buttons] == ["1. Full summary", "1 👍", "1 👎"]
+        assert [b["label"] for b in post.buttons] == ["1. Full summary", "1 👍", "1 👎", "1 🔖"]
         pressed = await fake.press(post, f"/summarize {PAPER.id}")
         await fake.wait_until(lambda: bool(fake.posts_to(post.message_id or "") and fake.seen(pressed.token)),
                               timeout=40)

@@ -45,10 +45,11 @@ async def test_every_digest_paper_gets_numbered_vote_buttons_within_limits(core:
         await bot.stop()
     assert all(limit_problems(p.payload) == [] for p in posts)
     buttons = [b for p in posts for b in p.buttons]
-    assert [b["custom_id"] for b in buttons[:6]] == ["/summarize 2407.00001", "v:+:2407.00001", "v:-:2407.00001",
-                                                     "/summarize 2407.00002", "v:+:2407.00002", "v:-:2407.00002"]
-    assert [b["label"] for b in buttons[:3]] == ["1. Full summary", "1 👍", "1 👎"]
-    assert len(buttons) == 36 and all(len(p.buttons) == 3 * len(p.embeds) for p in posts)
+    assert [b["custom_id"] for b in buttons[:8]] == ["/summarize 2407.00001", "v:+:2407.00001", "v:-:2407.00001",
+                                                     "s:2407.00001", "/summarize 2407.00002", "v:+:2407.00002",
+                                                     "v:-:2407.00002", "s:2407.00002"]
+    assert [b["label"] for b in buttons[:4]] == ["1. Full summary", "1 👍", "1 👎", "1 🔖"]
+    assert len(buttons) == 48 and all(len(p.buttons) == 4 * len(p.embeds) for p in posts)
     assert all(len(p.payload["components"]) == len(p.embeds) <= 5 for p in posts), "a row per paper"
 
 
@@ -74,7 +75,8 @@ async def test_a_press_is_recorded_and_the_buttons_update_in_place(core: Core, f
     assert len(fake.posts_to(CHANNEL_ID)) == 3 and not fake.followups, "a press never posts a message"
 
 
-async def test_a_button_posted_before_a_restart_still_works(core: Core, fake: FakeDiscord) -> None:
+async def press_after_restart(core: Core, fake: FakeDiscord, custom_id: str) -> Posted:
+    """Post a digest, restart the client, press ``custom_id`` on the first message; the message pressed."""
     first = await _start(core)
     try:
         post = (await _posted_digest(core, first, fake))[0]
@@ -82,10 +84,15 @@ async def test_a_button_posted_before_a_restart_still_works(core: Core, fake: Fa
         await first.stop()
     second = await _start(core)  # a new client: nothing of the first one's views in memory
     try:
-        pressed = await fake.press(post, "v:-:2407.00001")
+        pressed = await fake.press(post, custom_id)
         await fake.wait_until(lambda: fake.callback_types(pressed.token) == [7])
     finally:
         await second.stop()
+    return post
+
+
+async def test_a_button_posted_before_a_restart_still_works(core: Core, fake: FakeDiscord) -> None:
+    post = await press_after_restart(core, fake, "v:-:2407.00001")
     assert _label(post, "v:-:2407.00001") == "1 👎 1"
     assert await core.store.feedback.votes(chat_audience("discord", str(CHANNEL_ID))) == {"2407.00001": 0.0}
 

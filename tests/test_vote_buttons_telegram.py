@@ -44,8 +44,8 @@ async def test_every_digest_paper_has_vote_buttons_beside_full_summary(tg: InPro
     rows = sent.reply_markup["inline_keyboard"]  # type: ignore[index]
     for row in rows:
         paper = row[0]["callback_data"].removeprefix("/summarize ")
-        assert [b["text"] for b in row[1:]] == ["👍", "👎"]
-        assert [b["callback_data"] for b in row[1:]] == [f"v:+:{paper}", f"v:-:{paper}"]
+        assert [b["text"] for b in row[1:]] == ["👍", "👎", "🔖"]
+        assert [b["callback_data"] for b in row[1:]] == [f"v:+:{paper}", f"v:-:{paper}", f"s:{paper}"]
         assert all(len(b["callback_data"].encode()) <= 64 for b in row)
 
 

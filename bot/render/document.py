@@ -20,7 +20,7 @@ from bot.arxiv.feeds import clip_paper
 from bot.i18n import t
 from bot.links import is_code_host
 from bot.models import Paper
-from bot.ports import vote_data
+from bot.ports import save_data, vote_data
 from bot.replies import Answer, Digest, DigestEntry, Error, Summary, Text
 from bot.summarizer.scripts import script_mix
 from bot.summary_schema import SummaryResult
@@ -45,6 +45,11 @@ VOTE_LABELS = {1: "👍", 0: "👎"}
 def vote_label(value: int, count: int) -> str:
     """A vote button's label: the emoji, then how many members of the chat chose it."""
     return f"{VOTE_LABELS[value]} {count}" if count else VOTE_LABELS[value]
+
+
+def save_label(saved: bool) -> str:
+    """The 🔖 button's label: ticked once the paper is on the chat's reading list."""
+    return "🔖 ✓" if saved else "🔖"
 
 
 @dataclass(frozen=True)
@@ -143,7 +148,8 @@ def paper_blocks(entry: DigestEntry, number: int, lang: str) -> list[Block]:
         tuple((Span(item),) for item in summary.content.takeaways),
         title=t(lang, "takeaways"),
         actions=(Action(f"{number}. {t(lang, 'full_summary_button')}", f"/summarize {paper.id}"),
-                 Action(VOTE_LABELS[1], vote_data(paper.id, 1)), Action(VOTE_LABELS[0], vote_data(paper.id, 0))),
+                 Action(VOTE_LABELS[1], vote_data(paper.id, 1)), Action(VOTE_LABELS[0], vote_data(paper.id, 0)),
+                 Action(save_label(False), save_data(paper.id))),
         paper_id=paper.id,
     )
     return [head, takeaways]

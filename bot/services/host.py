@@ -9,11 +9,14 @@ from bot.arxiv.ids import ArxivIdError, parse_arxiv_ref
 from bot.commands import Dispatcher
 from bot.i18n import t
 from bot.models import ChatRef
-from bot.ports import Command, CommandSpec, Tapped, ThreadRef
+from bot.ports import Command, CommandSpec, Saved, Tapped, ThreadRef
+from bot.quotas import limit_message
 from bot.replies import Reply
 from bot.services.chats import ChatLifecycle, Chats
 from bot.services.feedback import Feedback, RateLimited, UnknownPapers
+from bot.services.reading import ReadingList
 from bot.store.db import Database, get_meta, set_meta
+from bot.store.quotas import LimitReached
 from bot.store.threads import ThreadLinkStore
 from bot.topics.registry import TopicRegistry
 
@@ -22,7 +25,7 @@ log = logging.getLogger(__name__)
 
 class AdapterHost:
     def __init__(self, dispatcher: Dispatcher, chats: Chats, lifecycle: ChatLifecycle, topics: TopicRegistry,
-                 db: Database, feedback: Feedback, thread_links: ThreadLinkStore) -> None:
+                 db: Database, feedback: Feedback, thread_links: ThreadLinkStore, reading: ReadingList) -> None:
         self._dispatcher = dispatcher
         self._chats = chats
         self._lifecycle = lifecycle
@@ -30,6 +33,7 @@ class AdapterHost:
         self._db = db
         self._feedback = feedback
         self._thread_links = thread_links
+        self._reading = reading
 
     def specs(self) -> list[CommandSpec]:
         return self._dispatcher.specs()
@@ -70,6 +74,22 @@ class AdapterHost:
             log.warning("vote tap failed", extra={"chat": chat.key}, exc_info=True)
             return Tapped(refusal=t(language, "tap_failed"))
         return Tapped(up, down)
+
+    async def tap_save(self, chat: ChatRef, user_id: str, user_name: str | None, paper_id: str) -> Saved:
+        language = await self._chats.language(chat)
+        try:
+            _, outcome = await self._reading.save(chat, user_id, user_name, parse_arxiv_ref(paper_id))
+        except RateLimited as exc:
+            return Saved(await self._reading.has(chat, paper_id), t(language, "feedback_rate_limited",
+                                                                     limit=exc.limit))
+        except (UnknownPapers, ArxivIdError):
+            return Saved(note=t(language, "tap_unknown_paper"))
+        except LimitReached as exc:
+            return Saved(note=limit_message(language, exc))
+        except Exception:  # arXiv or the store failed: a reason for the tapper, never a traceback
+            log.warning("save tap failed", extra={"chat": chat.key}, exc_info=True)
+            return Saved(note=t(language, "tap_failed"))
+        return Saved(True, t(language, "reading_tap_already") if outcome == "already" else None)
 
     async def bind_thread(self, chat: ChatRef, key: str, ref: ThreadRef) -> None:
         await self._thread_links.bind(chat.key, key, ref.paper_id, ref.thread)

@@ -14,6 +14,7 @@ from bot.store.feedback import FeedbackStore
 from bot.store.filters import FilterStore
 from bot.store.papers import PaperStore
 from bot.store.quotas import QuotaStore
+from bot.store.reading import ReadingStore
 from bot.store.summaries import SummaryStore
 from bot.store.threads import ThreadLinkStore
 from bot.store.topics import TopicStore
@@ -34,6 +35,7 @@ class Store:
         self.embeddings = EmbeddingStore(db)
         self.thread_links = ThreadLinkStore(db)
         self.answers = AnswerStore(db)
+        self.reading = ReadingStore(db)
 
     @classmethod
     async def open(cls, path: str | Path, clock: Clock = system_clock) -> Store:

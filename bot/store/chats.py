@@ -150,6 +150,11 @@ class ChatStore:
                 "UPDATE OR IGNORE topics SET owner = ? WHERE owner = ?",
                 (f"{platform}:{new_chat_id}", f"{platform}:{old_chat_id}"),
             )
+            for table in ("reading_list", "reading_saves"):  # the reading list moves with the group
+                await conn.execute(f"UPDATE OR IGNORE {table} SET chat = ? WHERE chat = ?",
+                                   (f"{platform}:{new_chat_id}", f"{platform}:{old_chat_id}"))
+            await conn.execute("UPDATE OR IGNORE group_picks SET chat_id = ?, kind = 'group' "
+                               "WHERE platform = ? AND chat_id = ?", (new_chat_id, platform, old_chat_id))
             await conn.execute(
                 "DELETE FROM subscriptions WHERE platform = ? AND chat_id = ?", (platform, old_chat_id)
             )

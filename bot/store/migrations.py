@@ -313,6 +313,37 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE chats ADD COLUMN also_relevant INTEGER NOT NULL DEFAULT 0;
     """,
+    # 13: a chat's reading list (/save, the 🔖 button), who saved each paper, and the optional
+    #     weekly "group picks" message. Chats are '<platform>:<chat_id>'; users '<platform>:<user_id>'.
+    """
+    CREATE TABLE reading_list (
+        chat TEXT NOT NULL,
+        paper_id TEXT NOT NULL,           -- without version
+        saved_at TEXT NOT NULL,           -- the first save
+        done_at TEXT,                     -- /read: NULL while unread
+        done_by TEXT,
+        PRIMARY KEY (chat, paper_id)
+    );
+    CREATE TABLE reading_saves (
+        chat TEXT NOT NULL,
+        paper_id TEXT NOT NULL,
+        user TEXT NOT NULL,
+        user_name TEXT,                   -- as the platform showed it when they saved
+        at TEXT NOT NULL,
+        PRIMARY KEY (chat, paper_id, user)
+    );
+    CREATE INDEX reading_saves_at ON reading_saves (chat, at);
+    CREATE TABLE group_picks (
+        platform TEXT NOT NULL,
+        chat_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        thread_id TEXT,                   -- a forum topic: the picks go where /picks was sent
+        weekday INTEGER NOT NULL,         -- 0 = Monday
+        at_time TEXT NOT NULL,            -- HH:MM, local to timezone
+        timezone TEXT NOT NULL,
+        PRIMARY KEY (platform, chat_id)
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -17,7 +17,7 @@ import aiosqlite
 from bot.store.db import Database
 
 Scope = Literal["chat", "user"]
-Kind = Literal["topics", "subscriptions", "filters"]
+Kind = Literal["topics", "subscriptions", "filters", "reading"]
 
 
 class LimitReached(Exception):

@@ -38,7 +38,7 @@ from discord.http import Route
 from bot.adapters.base import AdapterBase
 from bot.adapters.discord.render import OutMessage, escape, fit, render
 from bot.adapters.discord.threads import Conversations, SummaryButton
-from bot.adapters.discord.votes import VoteButton, relabeled, vote_view
+from bot.adapters.discord.votes import SaveButton, VoteButton, answer_tap, relabeled, ticked, vote_view
 from bot.config import ConfigError, Settings
 from bot.i18n import t
 from bot.models import ChatKind, ChatRef
@@ -118,7 +118,7 @@ class _Client(discord.Client):
         )
         self.adapter = adapter
         self.tree = _Tree(self)
-        self.add_dynamic_items(VoteButton, SummaryButton)  # digest buttons from before a restart still work
+        self.add_dynamic_items(VoteButton, SaveButton, SummaryButton)  # digest buttons from before a restart work
         self.connected = asyncio.Event()
 
     async def on_connect(self) -> None:
@@ -313,25 +313,17 @@ class DiscordAdapter(AdapterBase):
         A refusal (rate limit, a paper arXiv no longer has) is told to the tapper alone.
         """
         chat = self.chat_for(interaction)
-        work = asyncio.ensure_future(self.host_or_fail.tap_vote(chat, str(interaction.user.id), paper_id, value))
-        done, _ = await asyncio.wait({work}, timeout=FAST_REPLY_SECONDS)
-        if not done:  # fetching an unknown paper from arXiv: acknowledge within Discord's 3 s
-            await interaction.response.defer()  # DEFERRED_UPDATE_MESSAGE
-        tapped = await work
-        late = interaction.response.is_done()
-        if tapped.refusal is not None:
-            if late:
-                await interaction.followup.send(escape(tapped.refusal), ephemeral=True)
-            else:
-                await interaction.response.send_message(escape(tapped.refusal), ephemeral=True)
-            return
-        view = relabeled(interaction.message, paper_id, tapped)
-        if view is not None and late:
-            await interaction.edit_original_response(view=view)
-        elif view is not None:
-            await interaction.response.edit_message(view=view)  # UPDATE_MESSAGE: the buttons show the counts
-        elif not late:
-            await interaction.response.defer()  # acknowledged, nothing to change
+        work = self.host_or_fail.tap_vote(chat, str(interaction.user.id), paper_id, value)
+        await answer_tap(interaction, work, FAST_REPLY_SECONDS, lambda tapped: (
+            (tapped.refusal, None) if tapped.refusal is not None else (None, relabeled(interaction.message, paper_id,
+                                                                                      tapped))))
+
+    async def on_save(self, interaction: Interaction, paper_id: str) -> None:
+        """A 🔖 tap: the paper goes on the chat's reading list and its button is ticked in place, quietly."""
+        chat = self.chat_for(interaction)
+        work = self.host_or_fail.tap_save(chat, str(interaction.user.id), interaction.user.display_name, paper_id)
+        await answer_tap(interaction, work, FAST_REPLY_SECONDS, lambda saved: (
+            saved.note, ticked(interaction.message, paper_id, True) if saved.saved else None))
 
     async def on_full_summary(self, interaction: Interaction, paper_id: str) -> None:
         await self.threads.on_full_summary(interaction, paper_id)

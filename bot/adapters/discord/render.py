@@ -36,7 +36,7 @@ MAX_FIELD_NAME = 256
 MAX_FIELD_VALUE = 1024
 MAX_FOOTER = 2048
 MAX_FILES = 10
-PAPERS_PER_MESSAGE = 5  # one row of buttons per paper (Full summary, 👍, 👎) and Discord allows 5 rows
+PAPERS_PER_MESSAGE = 5  # one row of buttons per paper (Full summary, 👍, 👎, 🔖) and Discord allows 5 rows
 
 COLOUR = discord.Colour(0xB31B1B)  # arXiv red
 ELLIPSIS = "…"
@@ -135,8 +135,8 @@ def embed_size(embed: discord.Embed) -> int:
     return len(embed)
 
 
-def fit_embeds(embeds: Iterable[discord.Embed], most: int = MAX_EMBEDS) -> list[list[discord.Embed]]:
-    """Group embeds into messages of at most ``most`` (10) embeds and 6000 characters, keeping order."""
+def fit_embeds(embeds: Iterable[discord.Embed], max_embeds: int = MAX_EMBEDS) -> list[list[discord.Embed]]:
+    """Group embeds into messages of at most ``max_embeds`` (10) embeds and 6000 characters, keeping order."""
     groups: list[list[discord.Embed]] = []
     current: list[discord.Embed] = []
     total = 0
@@ -144,7 +144,7 @@ def fit_embeds(embeds: Iterable[discord.Embed], most: int = MAX_EMBEDS) -> list[
         size = embed_size(embed)
         if size > MAX_TOTAL:
             raise ValueError(f"one embed holds {size} characters; the builder must keep it under {MAX_TOTAL}")
-        if current and (len(current) >= min(most, MAX_EMBEDS) or total + size > MAX_TOTAL):
+        if current and (len(current) >= max_embeds or total + size > MAX_TOTAL):
             groups.append(current)
             current, total = [], 0
         current.append(embed)
@@ -177,9 +177,9 @@ def embed_problems(embed: discord.Embed) -> list[str]:
 
 def _messages_from_embeds(
     embeds: list[discord.Embed], first_content: str | None, last_note: str | None, files: list[tuple[str, bytes]],
-    most: int = MAX_EMBEDS,
+    max_embeds: int = MAX_EMBEDS,
 ) -> list[OutMessage]:
-    groups = fit_embeds(embeds, most) or [[]]
+    groups = fit_embeds(embeds, max_embeds) or [[]]
     messages = [OutMessage(embeds=group) for group in groups]
     messages[0].content = first_content
     messages[0].files = files[:MAX_FILES]
@@ -222,7 +222,7 @@ def render_digest(digest: Digest) -> list[OutMessage]:
     count = escape(t(lang, "digest_count", n=len(digest.entries) + digest.more))
     embeds = [paper_embed(entry, n, lang) for n, entry in enumerate(digest.entries, 1)]
     more = fit(t(lang, "digest_more", n=digest.more, topic=digest.topic.name), 1000) if digest.more else None
-    messages = _messages_from_embeds(embeds, f"{header}\n{count}", more, [], PAPERS_PER_MESSAGE)
+    messages = _messages_from_embeds(embeds, f"{header}\n{count}", more, [], max_embeds=PAPERS_PER_MESSAGE)
     papers = iter(enumerate((e.paper.id for e in digest.entries), 1))
     for message in messages:  # each message's embeds are the next papers, in order
         message.votes = [next(papers) for _ in message.embeds]

@@ -48,12 +48,12 @@ from bot.adapters.base import AdapterBase
 from bot.adapters.telegram.lifecycle import bot_api_root, initialize, stop_updater
 from bot.adapters.telegram.limiter import FloodLimiter
 from bot.adapters.telegram.send import Leaf, TelegramSender, api_chat_id
-from bot.adapters.telegram.votes import on_vote
+from bot.adapters.telegram.votes import on_save, on_vote
 from bot.commands import parse_line, tokenize
 from bot.config import ConfigError, Settings
 from bot.i18n import t
 from bot.models import ChatKind, ChatRef
-from bot.ports import ChatUnavailable, Command, CommandSpec, Host, OnSent, ThreadRef, parse_vote_data
+from bot.ports import ChatUnavailable, Command, CommandSpec, Host, OnSent, ThreadRef, parse_save_data, parse_vote_data
 from bot.replies import Answer, Error, Reply, Summary
 
 log = logging.getLogger(__name__)
@@ -226,6 +226,11 @@ class TelegramAdapter(AdapterBase):
         if vote is not None:
             message = query.message if isinstance(query.message, Message) else None
             await self.track(on_vote(self.host_or_fail, query, _chat_ref(chat, message), *vote))
+            return
+        saved = parse_save_data(query.data)
+        if saved is not None:  # 🔖: answered in place like a vote, never a new message
+            message = query.message if isinstance(query.message, Message) else None
+            await self.track(on_save(self.host_or_fail, query, _chat_ref(chat, message), saved))
             return
         parsed = parse_line(query.data)
         # In a channel every reader gets their own answer, so the cooldown is per reader there.

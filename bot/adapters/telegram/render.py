@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from bot.ports import parse_vote_data
+from bot.ports import parse_save_data, parse_vote_data
 from bot.render.document import Action, Block, Line, Span, leaf_document
 from bot.render.split import Message, pack
 from bot.replies import Answer, Digest, Error, Summary, Text
@@ -104,16 +104,21 @@ def _outgoing(message: Message) -> Outgoing:
 
 
 def button_rows(actions: tuple[Action, ...]) -> list[list[Action]]:
-    """Commands two to a row; a paper's 👍/👎 share the row of its "Full summary" button."""
-    if not any(parse_vote_data(a.command) for a in actions):
+    """Commands two to a row; a paper's 👍/👎/🔖 share the row of its "Full summary" button."""
+    if not any(_taps(a) for a in actions):
         return [list(actions[i : i + BUTTONS_PER_ROW]) for i in range(0, len(actions), BUTTONS_PER_ROW)]
     rows: list[list[Action]] = []
     for action in actions:
-        if rows and parse_vote_data(action.command) is not None:
+        if rows and _taps(action):
             rows[-1].append(action)
         else:
             rows.append([action])
     return rows
+
+
+def _taps(action: Action) -> bool:
+    """A button answered in place (a vote or a save), not a command run."""
+    return parse_vote_data(action.command) is not None or parse_save_data(action.command) is not None
 
 
 def caption_for(reply: Summary) -> str:

@@ -1,4 +1,4 @@
-"""👍/👎 buttons under digest papers: a tap is recorded and shown in place, never as a new message.
+"""👍/👎/🔖 buttons under digest papers: a tap is recorded and shown in place, never as a new message.
 
 The tap is answered with ``answerCallbackQuery`` (silently, or with a short reason such
 as the rate limit, which only the tapper sees) and the buttons are relabelled with the
@@ -15,17 +15,22 @@ from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import TelegramError
 
 from bot.models import ChatRef
-from bot.ports import Host, Tapped, vote_data
-from bot.render.document import vote_label
+from bot.ports import Host, Tapped, save_data, vote_data
+from bot.render.document import save_label, vote_label
 
 log = logging.getLogger(__name__)
 
 
 def relabel(markup: InlineKeyboardMarkup | None, paper_id: str, tapped: Tapped) -> InlineKeyboardMarkup | None:
     """The message's keyboard with this paper's vote buttons showing the new counts; None if unchanged."""
+    labels = {vote_data(paper_id, 1): vote_label(1, tapped.up), vote_data(paper_id, 0): vote_label(0, tapped.down)}
+    return relabel_buttons(markup, labels)
+
+
+def relabel_buttons(markup: InlineKeyboardMarkup | None, labels: dict[str, str]) -> InlineKeyboardMarkup | None:
+    """The keyboard with the buttons whose data is in ``labels`` relabelled; None if nothing changes."""
     if markup is None:
         return None
-    labels = {vote_data(paper_id, 1): vote_label(1, tapped.up), vote_data(paper_id, 0): vote_label(0, tapped.down)}
     changed = False
     rows: list[list[InlineKeyboardButton]] = []
     for row in markup.inline_keyboard:
@@ -43,15 +48,27 @@ def relabel(markup: InlineKeyboardMarkup | None, paper_id: str, tapped: Tapped) 
 async def on_vote(host: Host, query: CallbackQuery, chat: ChatRef, paper_id: str, value: int) -> None:
     """Record one tap; answer it; show the counts. Never raises: a failed edit only loses the label."""
     tapped = await host.tap_vote(chat, str(query.from_user.id), paper_id, value)
+    markup = None if tapped.refusal is not None else relabel(getattr(query.message, "reply_markup", None),
+                                                             paper_id, tapped)
+    await _answer(query, chat, tapped.refusal, markup)
+
+
+async def on_save(host: Host, query: CallbackQuery, chat: ChatRef, paper_id: str) -> None:
+    """A 🔖 tap: saved to the chat's reading list, answered (a note only the tapper sees), the button ticked."""
+    user = query.from_user
+    saved = await host.tap_save(chat, str(user.id), user.full_name or user.username, paper_id)
+    markup = relabel_buttons(getattr(query.message, "reply_markup", None),
+                             {save_data(paper_id): save_label(saved.saved)}) if saved.saved else None
+    await _answer(query, chat, saved.note, markup)
+
+
+async def _answer(query: CallbackQuery, chat: ChatRef, note: str | None, markup: InlineKeyboardMarkup | None) -> None:
+    """Acknowledge the tap (with a toast only the tapper sees, if any), then show the new labels in place."""
     with contextlib.suppress(TelegramError):
-        await query.answer(tapped.refusal)
-    if tapped.refusal is not None:
-        return
-    message = query.message
-    markup = relabel(getattr(message, "reply_markup", None), paper_id, tapped)
+        await query.answer(note)
     if markup is None:
         return
     try:
         await query.edit_message_reply_markup(markup)
-    except TelegramError as exc:  # too old to edit, or deleted: the vote is recorded all the same
-        log.info("could not relabel vote buttons", extra={"chat": chat.key, "error": str(exc)})
+    except TelegramError as exc:  # too old to edit, or deleted: the tap is recorded all the same
+        log.info("could not relabel buttons", extra={"chat": chat.key, "error": str(exc)})
