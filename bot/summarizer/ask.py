@@ -18,13 +18,15 @@ Why it looks like this:
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
 import re
 import secrets
 import unicodedata
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -95,6 +97,7 @@ class Asker:
         self._summarizer = summarizer
         self._answers = answers
         self._embedder = embedder
+        self._flights: dict[AnswerKey, tuple[asyncio.Lock, int]] = {}
 
     @property
     def model(self) -> str | None:
@@ -116,17 +119,34 @@ class Asker:
         key = AnswerKey(paper.id, paper.version, normalize_question(question), _context(history), language,
                         backend.model, ASK_PROMPT_VERSION)
         turn_of = dict(thread=thread, paper_id=paper.id, chat=chat, user=user)
-        if (stored := await self._answers.get(key)) is not None:
-            await self._answers.add_turn(**turn_of, turn=Turn(question, stored.text), cost=TurnCost(0))
-            return Asked(stored.text, stored.sources, stored.says, backend.model, 0)
-        await afford()
-        source = await self._summarizer.paper_source(paper)
-        prompt, pdf, given = await self._prompt(paper, question, language, source, history)
-        answer, cost = await self._attempts(paper, language, prompt, pdf, given)
-        stored = StoredAnswer(answer.answer, tuple(answer.sources) if answer.paper_says else (), answer.paper_says)
-        await self._answers.put(key, stored)
+        async with self._flight(key):  # the same question at once from many: one model call, then the cache
+            if (stored := await self._answers.get(key)) is not None:
+                await self._answers.add_turn(**turn_of, turn=Turn(question, stored.text), cost=TurnCost(0))
+                return Asked(stored.text, stored.sources, stored.says, backend.model, 0)
+            await afford()
+            source = await self._summarizer.paper_source(paper)
+            prompt, pdf, given = await self._prompt(paper, question, language, source, history)
+            answer, cost = await self._attempts(paper, language, prompt, pdf, given)
+            stored = StoredAnswer(answer.answer, tuple(answer.sources) if answer.paper_says else (),
+                                  answer.paper_says)
+            await self._answers.put(key, stored)
         await self._answers.add_turn(**turn_of, turn=Turn(question, stored.text), cost=cost)
         return Asked(stored.text, stored.sources, stored.says, backend.model, cost.calls)
+
+    @asynccontextmanager
+    async def _flight(self, key: AnswerKey) -> AsyncIterator[None]:
+        """One asker at a time per answer key; the lock is forgotten when nobody holds or waits for it."""
+        lock, users = self._flights.get(key, (asyncio.Lock(), 0))
+        self._flights[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._flights[key]
+            if users <= 1:
+                del self._flights[key]
+            else:
+                self._flights[key] = (lock, users - 1)
 
     async def _attempts(self, paper: Paper, language: str, prompt: str, pdf: bytes | None,
                         given: str) -> tuple[AskReply, TurnCost]:
