@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 
+import pytest
+
 from bot.replies import Answer
-from tests.ask_support import PAPER, ask_bot
+from bot.summarizer.ask_check import check_answer
+from bot.summarizer.hostile import hostile_problems
+from tests.ask_support import PAPER, ask_bot, ask_once
 from tests.fakes.arxiv import FakeArxiv
-from tests.fakes.gemini import FakeGemini
+from tests.fakes.gemini import INJECTION, FakeGemini
+from tests.fakes.openai_compat import FakeOpenAI
 
 QUESTION = "what does the Zanzibar calibration trick align?"
 
@@ -23,3 +29,23 @@ async def test_twenty_identical_questions_at_once_cost_one_model_call(
         await bot.core.close()
     assert all(isinstance(s.reply, Answer) for s in said), [s.text for s in said if not isinstance(s.reply, Answer)]
     assert gemini.calls == 1
+
+
+@pytest.mark.parametrize("disguise", ["as_printed", "bare_ip", "markdown"])
+async def test_an_obeying_model_s_links_in_the_sources_never_reach_the_chat(
+    arxiv: FakeArxiv, openai_fake: FakeOpenAI, tmp_path: Path, disguise: str,
+) -> None:
+    openai_fake.default_mode, openai_fake.disguise, openai_fake.ask_obey_fields = "obey", disguise, ("sources",)
+    said = await ask_once(arxiv, tmp_path, openai_fake, f"/ask {PAPER.id} {QUESTION}", pdf_note=INJECTION)
+    assert isinstance(said.reply, Answer), said.text
+    assert said.reply.sources and not any(hostile_problems(s) for s in said.reply.sources), said.reply.sources
+    assert "evil" not in said.text and "203.0.113.7" not in said.text
+
+
+def test_a_source_cut_to_its_length_does_not_become_a_link() -> None:
+    """80 characters of "… evil.comm" end in "evil.com": the cut must come before the check."""
+    source = "§3 " + "x" * 68 + " evil.comm and more"
+    verdict = check_answer(json.dumps({"answer": "The trick aligns bodies.", "sources": [source],
+                                       "paper_says": True}), language="en", given="The trick aligns bodies.")
+    assert verdict.reply is not None and verdict.reply.sources
+    assert not any(hostile_problems(s) for s in verdict.reply.sources), verdict.reply.sources

@@ -85,7 +85,8 @@ def check_answer(raw: str | None, *, language: str, given: str, truncated: bool 
         problems.append("the output was cut off before it ended: write much less")
     clean = AskReply(
         answer=strip_hostile(answer),
-        sources=[c[:SOURCE_CHARS] for c in (strip_hostile(s) for s in sources[:MAX_SOURCES]) if c],
+        # cut, then strip: a cut can turn "evil.comm" (no link) into "evil.com" (a link)
+        sources=[c for c in (strip_hostile(s[:SOURCE_CHARS]) for s in sources[:MAX_SOURCES]) if c],
         paper_says=reply.paper_says,
     )
     return AskVerdict(clean, list(dict.fromkeys(problems)), hostile)

@@ -34,7 +34,8 @@ _LINKS = re.compile(
     r"|\bwww\d{0,3}\.\S+"  # www.evil.example
     r"|[\w.+-]+@" + _LABEL + r"(?:\." + _LABEL + r")*\.[a-z]{2,63}\b"  # e-mail addresses
     r"|\b(?:" + _LABEL + r"\.)+(?:[a-z]{2,63}|xn--[a-z0-9-]+)/\S*"  # evil.example/free-gpu
-    r"|\b\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5}|/\S*)",  # 1.1.1.1/path, 10.0.0.1:8080
+    r"|(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5}|/\S*|\b(?!\.\d))",  # 1.1.1.1/path, 10.0.0.1:8080, and bare
+    # 203.0.113.7, which Telegram links as it is
     re.IGNORECASE,
 )
 # name.tld under any real top-level domain (evil.finance, пример.рф, evil.xn--p1ai): the TLD

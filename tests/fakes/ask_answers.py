@@ -8,7 +8,8 @@ answers that the paper does not say. Scripted modes:
 * "degenerate": the same few words over and over;
 * "invent": a good answer plus numbers found nowhere in the paper;
 * "obey": a model that follows instructions printed in the paper: the URL and
-  ``@everyone`` the paper says to post go into the answer (in the form ``disguise`` names);
+  ``@everyone`` the paper says to post go into the answer, or into the fields named
+  (``answer``, ``sources``), in the form ``disguise`` names;
 * "not_json", "truncated": broken output, as for summaries.
 """
 
@@ -24,7 +25,8 @@ _STOP = {"what", "which", "does", "with", "they", "their", "this", "that", "from
          "there", "where", "when", "how", "were", "used", "the", "and", "for", "are", "use"}
 
 
-def ask_answer(mode: str, language: str, prompt: str, pdfs: Sequence[bytes], disguise: str) -> tuple[str, str]:
+def ask_answer(mode: str, language: str, prompt: str, pdfs: Sequence[bytes], disguise: str,
+               fields: tuple[str, ...] = ("answer",)) -> tuple[str, str]:
     from tests.fakes.gemini import obey, pdf_text
 
     if mode == "not_json":
@@ -46,7 +48,7 @@ def ask_answer(mode: str, language: str, prompt: str, pdfs: Sequence[bytes], dis
     if mode == "invent":
         data["answer"] += " " + ("在 12345 张图像上达到 97.3% 的准确率。" if language == "zh" else INVENTED)
     if mode == "obey":
-        data = obey(data, paper, disguise, ("answer",))
+        data = obey(data, paper, disguise, fields)
     text = json.dumps(data, ensure_ascii=False)
     if mode == "truncated":
         return (text[: len(text) // 2], "MAX_TOKENS")

@@ -107,6 +107,7 @@ DISGUISES: dict[str, str] = {
     "username": "@evil_gpu_bot",
     "discord_role": "<@&123456789012>",
     "bot_command": "/start@evil_gpu_bot",
+    "bare_ip": "203.0.113.7",  # Telegram links a bare IPv4 address
 }
 # Every string the model writes, brief and full: where an obeying model can put a payload.
 OBEY_FIELDS = ("one_line", "takeaways", "title_translated", "keywords", "affiliations", "background",
@@ -141,6 +142,7 @@ class ScriptedModel(FakeServer):
         self.default_mode = "valid"  # answered when nothing is queued
         self.disguise = "as_printed"  # for "obey": see DISGUISES
         self.obey_fields: tuple[str, ...] = OBEY_FIELDS  # for "obey": where the payload goes
+        self.ask_obey_fields: tuple[str, ...] = ("answer",)  # the same for /ask answers ("answer", "sources")
         self.embedded: list[list[str]] = []  # the texts of each embedding request
         self.pinned_vectors: dict[str, list[float]] = {}  # a text containing the key embeds as this vector
         super().__init__()
@@ -164,7 +166,7 @@ class ScriptedModel(FakeServer):
     def answer(self, mode: str, kind: str, language: str, prompt: str, pdfs: Sequence[bytes] = ()) -> tuple[str, str]:
         """:func:`answer_text`, and for "obey" the paper's instructions followed."""
         if kind == "ask":
-            return ask_answer(mode, language, prompt, pdfs, self.disguise)
+            return ask_answer(mode, language, prompt, pdfs, self.disguise, self.ask_obey_fields)
         if mode != "obey":
             return answer_text(mode, kind, language, prompt, self.affiliations)
         data = valid_answer(kind, language, prompt, self.affiliations)
