@@ -223,7 +223,13 @@ class Conversations:
             await side.respond(interaction, render(reply))
 
     async def _thread_for(self, chat: ChatRef, message_id: int, ref: ThreadRef, name: str) -> int:
-        """The digest message's thread when it is about this paper; a new one otherwise."""
+        """The digest message's thread when it is about this paper; else this paper's own thread of it.
+
+        A paper whose message already holds another paper's thread gets a thread started
+        without a message, remembered under ``<message id>:<paper id>`` (its ``thread`` is
+        the Discord thread id), so pressing its button again reuses it: one thread per
+        paper, not one per press.
+        """
         host, client = self.side.host_or_fail, self.client()
         bound = await host.find_thread(chat, str(message_id))
         if bound is not None and bound.paper_id == ref.paper_id:
@@ -234,7 +240,16 @@ class Conversations:
             except discord.HTTPException as exc:
                 if exc.code != THREAD_ALREADY_EXISTS:
                     raise
-        return await start_thread(client, int(chat.chat_id), None, name)  # the message already has a thread
+        alias = f"{message_id}:{ref.paper_id}"
+        own = await host.find_thread(chat, alias)
+        if own is not None and own.thread.isdigit():
+            return int(own.thread)
+        thread_id = await start_thread(client, int(chat.chat_id), None, name)  # the message already has a thread
+        try:
+            await host.bind_thread(chat, alias, ThreadRef(ref.paper_id, str(thread_id)))
+        except Exception:  # the thread is open; only its reuse by a later press is lost
+            log.error("could not remember a discord thread", extra={"chat": chat.key}, exc_info=True)
+        return thread_id
 
     async def _post(self, chat: ChatRef, thread_id: int, ref: ThreadRef, reply: Reply) -> bool:
         """Post the reply in the thread and bind the thread; False when the reply did not get through."""
