@@ -13,7 +13,7 @@ from bot.i18n import t
 from bot.quotas import Quotas
 from bot.replies import Answer, Error, Reply
 from bot.services.catalog import PaperCatalog
-from bot.summarizer.ask import Asker, AskFailed, NoModel, new_thread_key
+from bot.summarizer.ask import QUESTION_CHARS, Asker, AskFailed, NoModel, new_thread_key
 from bot.summarizer.hostile import strip_hostile
 
 
@@ -51,5 +51,12 @@ class AskHandlers:
             key = "ask_model_unavailable" if exc.reason == "unavailable" else "ask_could_not_answer"
             return Error(t(language, key, id=found.id))
         text = asked.text if asked.says or asked.text else t(language, "ask_not_in_paper")
-        return Answer(paper=found, question=strip_hostile(" ".join((question or "").split())), text=text,
+        return Answer(paper=found, question=_echo(question or ""), text=text,
                       sources=asked.sources, model=asked.model, language=language, thread=thread)
+
+
+def _echo(question: str) -> str:
+    """The question as shown above its answer: what the model read (cut, then stripped of links)."""
+    words = " ".join(question.split())
+    cut = words if len(words) <= QUESTION_CHARS else words[:QUESTION_CHARS].rstrip() + "…"
+    return strip_hostile(cut)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.replies import Answer
+from bot.summarizer.ask import QUESTION_CHARS
 from bot.summarizer.ask_check import check_answer
 from bot.summarizer.hostile import hostile_problems
 from tests.ask_support import PAPER, ask_bot, ask_once
@@ -49,3 +50,13 @@ def test_a_source_cut_to_its_length_does_not_become_a_link() -> None:
                                        "paper_says": True}), language="en", given="The trick aligns bodies.")
     assert verdict.reply is not None and verdict.reply.sources
     assert not any(hostile_problems(s) for s in verdict.reply.sources), verdict.reply.sources
+
+
+async def test_a_long_question_is_echoed_only_as_far_as_the_model_read_it(
+    arxiv: FakeArxiv, gemini: FakeGemini, tmp_path: Path,
+) -> None:
+    padding = " ".join(f"word{n}" for n in range(200))  # ~1,400 characters: the model reads the first 500
+    said = await ask_once(arxiv, tmp_path, gemini, f"/ask {PAPER.id} {QUESTION} {padding}")
+    assert isinstance(said.reply, Answer), said.text
+    assert len(said.reply.question) <= QUESTION_CHARS + 1 and said.reply.question.startswith(QUESTION)
+    assert "word199" not in said.text and "word199" not in gemini.requests[-1].prompt
