@@ -20,6 +20,7 @@ from bot.replies import Replies, Reply, Text
 from bot.services.feedback import RateLimited, UnknownPapers
 from bot.services.picks import WEEKDAY_NAMES, GroupPicks
 from bot.services.reading import ReadingList
+from bot.summarizer.hostile import strip_hostile
 
 ENTRIES_PER_PAGE = 10
 TITLE_CHARS = 120
@@ -83,7 +84,8 @@ class ReadingHandlers:
         for n, item in enumerate(shown.items, start + 1):
             entry, title = item.entry, item.paper.title if item.paper is not None else item.entry.paper_id
             when = (entry.done_at if done and entry.done_at else entry.saved_at).astimezone(zone).date().isoformat()
-            who = ", ".join(entry.savers[:3]) + (f" +{len(entry.savers) - 3}" if len(entry.savers) > 3 else "")
+            names = [strip_hostile(name) for name in entry.savers[:3]]  # a member's name is theirs to choose
+            who = ", ".join(n for n in names if n) + (f" +{len(entry.savers) - 3}" if len(entry.savers) > 3 else "")
             lines.append(f"{n}. {_clip(title)} — {entry.paper_id}")
             lines.append("   " + t(language, "reading_read_on" if done else "reading_saved_by", who=who or "?",
                                    day=when))
