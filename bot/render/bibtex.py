@@ -5,8 +5,8 @@ a backslash, so a lone ``{`` cannot be written ``\\{``: braces become
 ``\\textbraceleft{}``/``\\textbraceright{}``, and ``% & # _ ~ ^ \\`` are escaped, so
 no title can end a field early, comment out the rest of the file or break LaTeX. Math
 an author wrote (``$\\mathcal{O}(n^2)$``) is kept as LaTeX when it is well formed
-(paired ``$``, balanced braces, no ``%``); otherwise the dollars are escaped too and
-it shows as typed.
+(paired ``$``, balanced braces, no ``%``) and uses only ordinary math commands, since
+the reader's LaTeX runs it; otherwise the dollars are escaped too and it shows as typed.
 """
 
 from __future__ import annotations
@@ -31,8 +31,28 @@ def escape_text(text: str) -> str:
     return _SPECIAL.sub(lambda m: _SPECIALS[m.group()], text)
 
 
+# The control words a title's math may keep. Math is run by the reader's LaTeX, so a
+# title's "$\input{/etc/passwd}$" or "$\immediate\write18{…}$" would be too: any other
+# control word (or TeX's ^^ spelling of a character, as in \^^69nput) shows the math as typed.
+_GREEK = ("alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi pi varpi "
+          "rho varrho sigma varsigma tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma "
+          "Upsilon Phi Psi Omega")
+_MATH_WORDS = frozenset((_GREEK + " mathcal mathbf mathrm mathit mathbb mathsf mathtt mathfrak mathscr boldsymbol "
+                         "bm text textrm textbf textit textsc operatorname frac dfrac tfrac sqrt times cdot cdots "
+                         "ldots dots le leq ge geq neq ne approx sim simeq propto infty pm mp in notin subset "
+                         "subseteq supset cup cap to rightarrow leftarrow leftrightarrow Rightarrow mapsto partial "
+                         "nabla sum prod int log exp sin cos tan max min arg lim hat tilde bar vec dot ddot "
+                         "overline underline widehat widetilde left right big Big ell star ast circ prime mid vert "
+                         "Vert langle rangle lfloor rfloor lceil rceil forall exists emptyset oplus otimes odot "
+                         "perp parallel equiv ll gg quad qquad top").split())
+_CONTROL_WORD = re.compile(r"\\([A-Za-z]+)")
+
+
 def _math_ok(math: str) -> bool:
-    """Whether ``$math$`` can be kept: braces balanced as BibTeX counts them (every one), no ``%``."""
+    """Whether ``$math$`` can be kept: braces balanced as BibTeX counts them (every one), no ``%``,
+    and only the control words of ordinary math (:data:`_MATH_WORDS`)."""
+    if "^^" in math or any(word not in _MATH_WORDS for word in _CONTROL_WORD.findall(math)):
+        return False
     depth = 0
     for char in math:
         depth += {"{": 1, "}": -1}.get(char, 0)
