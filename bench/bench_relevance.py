@@ -4,16 +4,16 @@ Each persona subscribes to a broad preset topic but only wants a narrow sub-area
 predicate on title and abstract, which the ranking never sees). Every day it reads the top
 10 of its digest and taps 👍 on the papers that fit and 👎 on the others; the next day's
 digest is ranked with all taps so far. We report precision@10 and nDCG@10 per day against
-today's keyword ranking on the same days, and the time and memory to rank 1,000 papers
-for 10,000 audiences.
+today's keyword ranking on the same days, and the time and memory to train and rank
+1,000 papers for 10,000 audiences.
 
     .venv/bin/python bench/bench_relevance.py            # quality + scale: relevance.json, the plot, RESULTS.md
     .venv/bin/python bench/bench_relevance.py --quality  # quality only (keeps the last scale figures)
     .venv/bin/python bench/bench_relevance.py --scale    # scale only (keeps the last quality figures)
 
-The scale figures come from a child process pinned to one core that holds only what
-ranking needs (the day's 1,000 papers and 10,000 trained models), so its peak RSS is
-ranking's own, not this process's ten days and training corpora.
+The scale figures come from a child process pinned to one core that holds only what a
+fan-out needs (the day's 1,000 papers, the voted papers, 10,000 models), so its peak RSS
+is training's and ranking's own, not this process's ten days.
 """
 
 from __future__ import annotations
@@ -41,10 +41,24 @@ from bench.listings import days, served_days
 from bot.models import Paper
 from bot.topics.matcher import rank as keyword_rank
 from bot.topics.presets import preset
-from bot.topics.relevance import AUDIENCE_BATCH, Model, TextSpace, Vote, learn, rank, top_for_many
+from bot.topics.relevance import (
+    AUDIENCE_BATCH,
+    Candidates,
+    Model,
+    Reason,
+    Scored,
+    TextSpace,
+    Vote,
+    learn,
+    rank,
+    top_for_many,
+)
 
 RESULTS = Path(__file__).resolve().parent / "results"
 FEEDBACK_DAYS = 3
+TRAINED_SAMPLE = 40  # audiences trained in each scale run; 10,000's training is their CPU time scaled up
+OLD_PATH_SAMPLE = 5  # of those, trained the old way too (a space fitted per audience), for the comparison
+VOTES_MIN, VOTES_MAX = 10, 60  # votes per audience in the scale run: a few weeks of taps on a top 10
 
 
 @dataclass(frozen=True)
@@ -112,59 +126,81 @@ def quality(from_files: bool = False) -> dict[str, list[dict[str, float]]]:
     return out
 
 
-def scale(n_papers: int = 1000, n_audiences: int = 10_000, runs: int = 3) -> dict[str, object]:
-    """Rank one day's 1,000 candidates for 10,000 audiences that each voted on 20 papers.
+def scale(n_papers: int = 1000, n_audiences: int = 10_000, runs: int = 3,
+          trained: int = TRAINED_SAMPLE) -> dict[str, object]:
+    """Train and rank one day's 1,000 candidates for 10,000 audiences that each voted on 10-60 papers.
 
-    This process trains 50 distinct models (on other days' papers) and hands them, with
-    the 1,000 candidates, to a child pinned to one core, which makes 10,000 separate
-    models of them, as a bot would hold, and ranks: vectorize the day, then each
-    audience's top 10. Best time of ``runs`` children; peak RSS is the child's own.
+    Each run is a child pinned to one core holding only what a fan-out holds: the day's
+    candidates, the voted papers and the models. It works out the day once (shared by every
+    audience), trains ``trained`` audiences' models on it the way a digest does (the old
+    path, a fresh space per audience, for a few of them), makes 10,000 separate models of
+    them, and ranks. Training 10,000 is ``trained``'s CPU time scaled up: the per-audience
+    cost does not depend on how many others there are. Best time of ``runs``; peak RSS is
+    the child's own, training and ranking included.
     """
     listing = days()
     pool = [p for _, papers in listing for p in papers]
-    topic = preset("llm")
-    assert topic is not None
-    rng = random.Random(12)
-    train_space = TextSpace(pool[n_papers:n_papers + 1000])
-    started = time.process_time()  # CPU time: the shared cores' load would inflate a wall-clock figure
-    distinct = [learn(topic, [Vote(p, rng.randint(0, 1)) for p in rng.sample(train_space.papers, 20)], train_space)
-                for _ in range(50)]
-    train_seconds = (time.process_time() - started) / 50
     children = []
     with tempfile.TemporaryDirectory() as tmp:
         given = Path(tmp) / "scale.pickle"
-        given.write_bytes(pickle.dumps((pool[:n_papers], [m for m in distinct if m is not None], n_audiences)))
+        given.write_bytes(pickle.dumps((pool[:n_papers], pool[n_papers:n_papers + 3000], n_audiences, trained)))
         for _ in range(runs):
             load = os.getloadavg()[0]
             done = subprocess.run([sys.executable, __file__, "--scale-child", str(given)], check=True,
                                   capture_output=True, text=True)
             children.append({**json.loads(done.stdout), "load_before": round(load, 2)})
     best = min(children, key=lambda c: c["rank_seconds"])
-    return {"papers": n_papers, "audiences": n_audiences, "rank_seconds": round(best["rank_seconds"], 2),
+    train = min(c["train_ms_per_audience"] for c in children)
+    old = min(c["old_train_ms_per_audience"] for c in children)
+    return {"papers": n_papers, "audiences": n_audiences, "votes_per_audience": [VOTES_MIN, VOTES_MAX],
+            "rank_seconds": round(best["rank_seconds"], 2),
             "wall_seconds": round(best["wall_seconds"], 2), "audience_batch": AUDIENCE_BATCH,
+            "shared_day_seconds": round(min(c["shared_day_seconds"] for c in children), 2),
+            "trained_sample": trained, "train_ms_per_audience": round(train, 1),
+            "old_train_ms_per_audience": round(old, 1),
+            "train_seconds_all_audiences": round(train * n_audiences / 1000, 1),
+            "old_train_seconds_all_audiences": round(old * n_audiences / 1000, 1),
             "peak_rss_mb": round(max(c["peak_rss_mb"] for c in children), 1),
             "rss_before_ranking_mb": round(best["rss_before_ranking_mb"], 1),
-            "rss_after_imports_mb": round(best["rss_after_imports_mb"], 1),
-            "train_ms_per_audience": round(train_seconds * 1000, 1), "runs": children,
+            "rss_after_imports_mb": round(best["rss_after_imports_mb"], 1), "runs": children,
             "load_average_1min": [c["load_before"] for c in children]}
 
 
 def scale_child(given: Path) -> None:
-    """The measured child: one core, only the candidates and the models in memory."""
+    """The measured child: one core; the candidates, the voted papers and the models in memory."""
     os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
     imported = _peak_mb()
-    papers, distinct, n_audiences = pickle.loads(given.read_bytes())
+    papers, voted_pool, n_audiences, n_trained = pickle.loads(given.read_bytes())
+    topic = preset("llm")
+    assert topic is not None
+    rng = random.Random(12)
+    ballots = [[Vote(p, int(rng.random() < 0.4)) for p in rng.sample(voted_pool, rng.randint(VOTES_MIN, VOTES_MAX))]
+               for _ in range(n_trained)]
+    started = time.process_time()  # CPU time: the shared cores' load would inflate a wall-clock figure
+    everyone = [Scored(p, 0.0, Reason("none")) for p in papers]  # every candidate ranked, as before: 1,000 of them
+    shared = Candidates(topic, papers, everyone)
+    space = shared.space
+    shared_seconds = time.process_time() - started
+    started = time.process_time()
+    distinct = [learn(topic, votes, space) for votes in ballots]
+    train_ms = (time.process_time() - started) / n_trained * 1000
+    old_sample = ballots[:OLD_PATH_SAMPLE]  # the path before: a space fitted per audience, its votes included
+    started = time.process_time()
+    for votes in old_sample:
+        learn(topic, votes, TextSpace([*papers, *(v.paper for v in votes)]))
+    old_ms = (time.process_time() - started) / len(old_sample) * 1000
+    kept = [m for m in distinct if m is not None]
     models = [Model(m.keys.copy(), m.values.copy(), m.liked, m.words)  # separate arrays, as in a bot
-              for m in (distinct[i % len(distinct)] for i in range(n_audiences))]
-    del distinct
+              for m in (kept[i % len(kept)] for i in range(n_audiences))]
+    del distinct, kept
     before = _peak_mb()
     started, wall = time.process_time(), time.perf_counter()
-    space = TextSpace(papers)
     best = top_for_many(space, models, 10)
     seconds, wall = time.process_time() - started, time.perf_counter() - wall
     assert best.shape == (n_audiences, 10)
     print(json.dumps({"rank_seconds": seconds, "wall_seconds": wall, "rss_after_imports_mb": imported,
-                      "rss_before_ranking_mb": before,
+                      "shared_day_seconds": shared_seconds, "train_ms_per_audience": train_ms,
+                      "old_train_ms_per_audience": old_ms, "rss_before_ranking_mb": before,
                       "peak_rss_mb": _peak_mb()}))
 
 

@@ -182,6 +182,23 @@ the fakes' estimates (~4 chars/token, 258 tokens per PDF page).
 """
 
 
+def _training(scale: dict[str, Any]) -> str:
+    """Training, reported apart from ranking: it is paid only by audiences whose votes changed."""
+    if "train_seconds_all_audiences" not in scale:  # a run from before training was measured in the child
+        return (f" Training one audience's model: {scale['train_ms_per_audience']} ms CPU, not included above: a "
+                "digest trained it again when built, so a fan-out to 10,000 voting chats paid it per chat.")
+    low, high = scale["votes_per_audience"]
+    return (f" **Training** ({low}–{high} votes per audience, in the same child, so the peak RSS above includes it): "
+            f"the day's shared work (keyword matches and TF-IDF space, once per topic and day, for every audience) "
+            f"{scale['shared_day_seconds']} s; then **{scale['train_ms_per_audience']} ms CPU per audience** "
+            f"(mean of {scale['trained_sample']}), so **{scale['train_seconds_all_audiences']} s** if all 10,000 "
+            f"audiences voted since their last digest. That does not fit in 5 s; a model is kept per (audience, "
+            f"topic, votes) in a 10,000-entry LRU, so only audiences whose votes changed pay it. Before this change "
+            f"every digest of a voting chat trained again on a space of its own: "
+            f"{scale['old_train_ms_per_audience']} ms per audience, {scale['old_train_seconds_all_audiences']} s "
+            f"for 10,000, every morning.")
+
+
 def _relevance(data: dict[str, Any]) -> str:
     personas = data["personas"]
     rows = [[name, f"{p['matched_min']}–{p['matched_max']}", f"{p['relevant_min']}–{p['relevant_max']}",
@@ -209,15 +226,15 @@ def _relevance(data: dict[str, Any]) -> str:
         runs = ", ".join(f"{r['rank_seconds']:.2f} s at load {r['load_before']}" for r in scale["runs"])
         scaled = (f"\n- **Scale** ({scale['papers']:,} candidates × {scale['audiences']:,} audiences with trained "
                   f"models): "
-                  f"**{scale['rank_seconds']} s** CPU on one core ({scale['wall_seconds']} s wall) and **peak RSS "
+                  f"**{scale['rank_seconds']} s** CPU on one core for ranking ({scale['wall_seconds']} s wall) "
+                  f"and **peak RSS "
                   f"{scale['peak_rss_mb']} MB**, measured in a child process pinned to one core that holds only the "
                   f"candidates and the 10,000 models ({scale['rss_after_imports_mb']} MB after imports, of which "
                   f"scikit-learn is most; {scale['rss_before_ranking_mb']} MB with the models loaded). Ranking "
-                  f"vectorizes the day and scores audiences {scale.get('audience_batch', 500)} at a time "
+                  f"scores audiences {scale.get('audience_batch', 500)} at a time "
                   f"(`top_for_many`). Best of "
-                  f"{len(scale['runs'])} runs ({runs}; 1-minute load average of the 2 shared cores). Training one "
-                  f"audience's model: {scale['train_ms_per_audience']} ms CPU, not included above: a digest "
-                  f"today trains it again when built, so a fan-out to 10,000 voting chats pays it per chat.")
+                  f"{len(scale['runs'])} runs ({runs}; 1-minute load average of the 2 shared cores)."
+                  + _training(scale))
     else:
         scaled = ""
     return f"""## Relevance: learned ranking vs keywords on real days (`bench/bench_relevance.py`, issue 12)

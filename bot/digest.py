@@ -24,7 +24,7 @@ from bot.replies import Digest, DigestEntry
 from bot.summarizer.service import Summarizer
 from bot.topics.matcher import rank
 from bot.topics.profiles import Profiles
-from bot.topics.relevance import Reason, Scored, also_relevant, author_key, keyword_reason
+from bot.topics.relevance import Reason, Scored, author_key, keyword_reason
 
 Chooser = Callable[[list[Paper], list[Paper]], Awaitable[list[Paper]]]  # (ranked matches, "also relevant")
 
@@ -91,8 +91,7 @@ class DigestBuilder:
             if profile is None or not (profile.votes or profile.followed):
                 chosen = self._matches(audience, day) if memo else select(audience, day.papers)
                 return [Scored(p, 0.0, keyword_reason(audience, p)) for p in chosen]
-            unique = list({p.id: p for p in day.papers if not p.is_replacement}.values())
-            return await self._profiles.rank(learner, audience, unique)
+            return await self._profiles.rank(learner, audience, _fresh(day))
         matched = await self._personal.match(audience.platform, audience.user_id, day)
         if profile is None or not (profile.votes or profile.followed):
             return matched
@@ -110,8 +109,7 @@ class DigestBuilder:
         """Up to ``n`` "also relevant" papers for a topic's digest (a chat setting); none without votes."""
         if n <= 0 or learner is None or not isinstance(audience, Topic):
             return []
-        profile = await self._profiles.of(learner)
-        return also_relevant(audience, day.papers, profile.votes, ranked, n) if profile.votes else []
+        return await self._profiles.also(learner, audience, _fresh(day), day.papers, ranked, n)
 
     async def build(
         self, audience: Audience, language: str, *, day: date | None = None, days: int = 1, limit: int = 20,
@@ -175,6 +173,11 @@ def reason_text(reason: Reason, paper: Paper, topic: Topic, language: str) -> st
     if topic.categories and paper.primary_category and paper.primary_category not in topic.categories:
         parts.append(t(language, "reason_cross_list", category=paper.primary_category))
     return " · ".join(parts)
+
+
+def _fresh(day: DayPapers) -> list[Paper]:
+    """The day's papers a topic's learned ranking reads: each once, replacements left out (they are not news)."""
+    return list({p.id: p for p in day.papers if not p.is_replacement}.values())
 
 
 def select(topic: Topic, papers: Iterable[Paper]) -> list[Paper]:

@@ -47,6 +47,7 @@ class ChatRecord(BaseModel):
     timezone: str | None = None
     max_papers: int | None = Field(None, ge=1, le=200)
     figures: bool = False
+    also_relevant: bool = False  # absent in files from before the setting: off, its default
 
     _tz = field_validator("timezone")(classmethod(lambda cls, v: _zone(v)))
 
@@ -230,7 +231,8 @@ class Export(BaseModel):
 
 async def export_all(store: Store) -> dict[str, Any]:
     chats = [ChatRecord(platform=c.chat.platform, chat_id=c.chat.chat_id, kind=c.chat.kind, title=c.title,
-                        language=c.language, timezone=c.timezone, max_papers=c.max_papers, figures=c.figures)
+                        language=c.language, timezone=c.timezone, max_papers=c.max_papers, figures=c.figures,
+                        also_relevant=c.also_relevant)
              for c in await store.chats.all()]
     subs = [SubscriptionRecord(platform=s.chat.platform, chat_id=s.chat.chat_id, thread_id=s.chat.thread_id,
                                topic=s.topic, at_time=s.at_time.strftime("%H:%M"), timezone=s.timezone,
@@ -269,7 +271,7 @@ async def import_all(store: Store, data: Any) -> dict[str, int]:
         chat = ChatRef(c.platform, c.chat_id, c.kind)
         await store.chats.ensure(chat, c.title)
         await store.chats.update(chat, language=c.language, timezone=c.timezone, max_papers=c.max_papers,
-                                 figures=int(c.figures))
+                                 figures=int(c.figures), also_relevant=int(c.also_relevant))
     for t in doc.topics:
         await store.custom_topics.save(Topic(t.name, t.title, tuple(t.categories), t.expression, owner=t.owner))
     kinds: dict[tuple[str, str], ChatKind] = {(c.platform, c.chat_id): c.kind for c in doc.chats}

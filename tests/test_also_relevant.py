@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
+
 from bot.core import Core
 from bot.models import ChatRef, Paper
 from bot.replies import Digest
 from bot.topics.matcher import score
 from bot.topics.presets import preset
 from bot.topics.relevance import ALSO_RELEVANT, Vote, also_relevant, rank
-from tests.conftest import ConsoleBot
+from tests.conftest import ConsoleBot, core_with, scheduler_at
 from tests.fakes.arxiv import FakeArxiv
+from tests.fakes.recording import RecordingAdapter
 from tests.test_topic_matching import make_paper, real_papers
 
 GROUP = ChatRef("console", "lab-group", "group")
@@ -90,3 +94,40 @@ async def test_a_setting_value_that_is_not_a_switch_changes_nothing(bot: Console
     said = await bot.say("/settings related maybe", chat=GROUP, admin=True)
     assert said.reply is not None and "Traceback" not in said.text
     assert "“Also relevant” papers: off" in (await bot.say("/settings", chat=GROUP, admin=True)).text
+
+
+async def _scheduled(arxiv: FakeArxiv, tmp_path: Path, related: bool) -> tuple[list[str], list[str], str]:
+    """A scheduled morning digest for a group that liked WildAvatar: planned papers, their reasons, the text sent."""
+    _add(arxiv, _outsiders(ALSO_RELEVANT + 2))
+    adapter = RecordingAdapter(max_text=4000)
+    core = await core_with(adapter, arxiv, tmp_path)
+    try:
+        bot = ConsoleBot(core)
+        await bot.say(f"/settings related {'on' if related else 'off'}", chat=GROUP, admin=True)
+        await bot.say(f"/like {LIKED}", chat=GROUP)
+        sub = await core.store.subscriptions.upsert(GROUP, "virtual-humans", time(8), "UTC")
+        morning = datetime(2026, 11, 20, 8, tzinfo=UTC)
+        outcome = await scheduler_at(core, morning + timedelta(minutes=1)).run_subscription(sub.id, scheduled=morning)
+        assert outcome == "sent"
+        rows = await core.store.db.fetchall(
+            "SELECT paper_id, reason FROM deliveries ORDER BY position")
+        return [r[0] for r in rows], [r[1] or "" for r in rows], "\n".join(text for _, _, text in adapter.sent)
+    finally:
+        await core.close()
+
+
+async def test_a_scheduled_digest_adds_the_also_relevant_papers_after_the_matches(
+        arxiv: FakeArxiv, tmp_path: Path) -> None:
+    planned, reasons, text = await _scheduled(arxiv, tmp_path, related=True)
+    extra = [pid for pid, why in zip(planned, reasons, strict=True) if why.startswith("also relevant: close to")]
+    assert 1 <= len(extra) <= ALSO_RELEVANT
+    assert all(pid.startswith("2407.9") for pid in extra)
+    assert planned[-len(extra):] == extra  # after the keyword matches, never instead of them
+    assert all("WildAvatar" in why for why in reasons[-len(extra):])
+    assert "also relevant: close to" in text
+
+
+async def test_a_scheduled_digest_adds_nothing_while_the_setting_is_off(arxiv: FakeArxiv, tmp_path: Path) -> None:
+    planned, reasons, text = await _scheduled(arxiv, tmp_path, related=False)
+    assert planned and not any(pid.startswith("2407.9") for pid in planned)
+    assert not any(why.startswith("also relevant") for why in reasons) and "also relevant" not in text

@@ -60,3 +60,30 @@ async def test_a_bad_vote_or_name_in_a_file_imports_nothing(core: Core, field: s
         await import_all(core.store, {"followed_authors": [good], field: [record]}
                          if field == "votes" else {field: [good, record]})
     assert await core.store.feedback.all_votes() == [] and await core.store.feedback.all_followed() == []
+
+
+async def test_the_also_relevant_setting_survives_export_and_import(
+    bot: ConsoleBot, core: Core, arxiv: FakeArxiv, tmp_path: Path,
+) -> None:
+    other_chat = ChatRef("console", "other-group", "group")
+    await bot.say("/settings related on", chat=GROUP, admin=True)
+    await core.store.chats.ensure(other_chat, "keeps the default")
+    exported = json.loads(json.dumps(await export_all(core.store)))
+    assert {c["chat_id"]: c["also_relevant"] for c in exported["chats"]} == {"lab-group": True, "other-group": False}
+
+    other = await core_with(RecordingAdapter(), arxiv, tmp_path / "elsewhere")
+    try:
+        await import_all(other.store, exported)
+        assert (await other.store.chats.settings(GROUP)).also_relevant
+        assert not (await other.store.chats.settings(other_chat)).also_relevant
+        moved = ConsoleBot(other)
+        assert "“Also relevant” papers: on" in (await moved.say("/settings", chat=GROUP, admin=True)).text
+    finally:
+        await other.close()
+
+
+async def test_a_file_from_before_the_also_relevant_setting_imports_it_as_off(core: Core) -> None:
+    old = {"chats": [{"platform": "console", "chat_id": "lab-group", "kind": "group", "figures": True}]}
+    await import_all(core.store, old)
+    settings = await core.store.chats.settings(GROUP)
+    assert settings.figures and not settings.also_relevant

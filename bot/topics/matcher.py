@@ -43,6 +43,7 @@ def _author_pattern(term: Term) -> re.Pattern[str]:
     return re.compile(rf"(?<!\w){re.escape(term.key)}(?!\w)")
 
 
+@lru_cache(maxsize=4096)
 def compiled(expression: str) -> Expression:
     """Parse once per distinct string; topics and filters repeat the same few strings."""
     return parse(expression)

@@ -30,8 +30,8 @@ from sklearn.utils import murmurhash3_32
 from bot.models import Paper, Topic
 from bot.topics.matcher import compiled, score
 
-__all__ = ["Model", "Reason", "Scored", "TextSpace", "Vote", "author_key", "keyword_reason", "learn", "rank",
-           "also_relevant", "term_keys", "top_for_many"]
+__all__ = ["Candidates", "Model", "Reason", "Scored", "TextSpace", "Vote", "author_key", "keyword_reason", "learn",
+           "rank", "also_relevant", "term_keys", "top_for_many"]
 
 KEPT_TERMS = 400  # strongest weights a model keeps: enough to rank, small enough for 10,000 audiences
 PRIOR_WEIGHT = 2.0  # the topic's own words count as this many liked papers
@@ -225,12 +225,54 @@ def keyword_reason(topic: Topic, paper: Paper) -> Reason:
     return Reason("terms", ", ".join(labels[:3])) if labels else Reason("none")
 
 
+class Candidates:
+    """One topic's candidates on one day, worked out once and shared by every audience that reads them.
+
+    The keyword scores, the reasons and the TF-IDF space of the matches are the same for
+    every chat subscribed to the topic; only the model differs. Computing them per chat
+    (about 100 ms of matching and 60 ms of vectorizing a day) is what made a fan-out to
+    10,000 voting chats cost minutes. The space holds the matches only: voted papers
+    from other days are vectorized in its vocabulary (:meth:`TextSpace.rows`).
+    ``matched``: keyword scores and reasons chosen elsewhere (a person's filters).
+    """
+
+    def __init__(self, topic: Topic, papers: Sequence[Paper], matched: Sequence[Scored] | None = None) -> None:
+        self.topic = topic
+        self.papers = list(papers)
+        given = {s.paper.id: s for s in matched} if matched is not None else None
+        self._given = given
+        self.scores: dict[str, float] = {}
+        for p in self.papers:
+            s = score(topic, p) if given is None else given[p.id].score if p.id in given else None
+            if s is not None:
+                self.scores[p.id] = s
+        self._reasons: dict[str, Reason] = {}
+        self._space: TextSpace | None = None
+
+    @property
+    def matches(self) -> list[Paper]:
+        return [p for p in self.papers if p.id in self.scores]
+
+    @property
+    def space(self) -> TextSpace:
+        if self._space is None:
+            self._space = TextSpace(self.matches)
+        return self._space
+
+    def reason(self, paper: Paper) -> Reason:
+        if paper.id not in self._reasons:
+            given = self._given
+            self._reasons[paper.id] = (given[paper.id].reason if given is not None and paper.id in given
+                                       else keyword_reason(self.topic, paper))
+        return self._reasons[paper.id]
+
+
 def _timestamp(moment: datetime | None) -> float:
     return moment.timestamp() if moment is not None else float("-inf")
 
 
 def rank(topic: Topic, papers: Sequence[Paper], votes: Sequence[Vote] = (),
-         followed: Iterable[str] = (), *, space: TextSpace | None = None,
+         followed: Iterable[str] = (), *, candidates: Candidates | None = None,
          model: Model | None = None, dense: Mapping[str, np.ndarray] | None = None,
          matched: Sequence[Scored] | None = None) -> list[Scored]:
     """``papers`` that belong to ``topic``, best first for this audience, each with its reason.
@@ -239,16 +281,18 @@ def rank(topic: Topic, papers: Sequence[Paper], votes: Sequence[Vote] = (),
     A followed author's paper is pinned first even when no keyword matches it. ``dense``
     (unit embeddings by paper id) joins the TF-IDF model when it covers every paper.
     ``matched`` are papers already chosen and keyword-scored elsewhere (a person's filters);
-    their scores and reasons then stand in for ``topic``'s.
+    their scores and reasons then stand in for ``topic``'s. ``candidates`` (the same
+    ``topic`` and ``papers``) and ``model`` (learnt from ``votes`` in any space) are shared
+    work a caller keeps across audiences; without them they are computed here.
     """
-    given = {s.paper.id: s for s in matched} if matched is not None else None
+    candidates = candidates or Candidates(topic, papers, matched)
     authors = {author_key(a) for a in followed}
     keyword: list[float] = []
     kept: list[Paper] = []
     pinned: dict[str, str] = {}
-    for p in papers:
+    for p in candidates.papers:
         by = next((a for a in p.authors if author_key(a) in authors), None) if authors else None
-        s = score(topic, p) if given is None else given[p.id].score if p.id in given else None
+        s = candidates.scores.get(p.id)
         if s is None and by is None:
             continue
         kept.append(p)
@@ -259,10 +303,10 @@ def rank(topic: Topic, papers: Sequence[Paper], votes: Sequence[Vote] = (),
         return []
     scores = np.asarray(keyword, dtype=np.float64)
     close: list[str | None] = [None] * len(kept)
-    if votes or model is not None:
-        space = space or TextSpace([*kept, *(v.paper for v in votes)])
-        model = model or learn(topic, votes, space)
-    if model is not None and space is not None:
+    if votes and model is None:
+        model = learn(topic, votes, candidates.space)
+    if model is not None:
+        space = candidates.space
         rows = space.rows(kept)
         learned = np.asarray((rows @ space.weights([model])).todense()).ravel()
         spread = learned.std() or 1.0
@@ -278,8 +322,7 @@ def rank(topic: Topic, papers: Sequence[Paper], votes: Sequence[Vote] = (),
         elif close[i] is not None:
             result.append(Scored(p, float(scores[i]), Reason("close", close[i] or "")))
         else:
-            why = given[p.id].reason if given is not None and p.id in given else keyword_reason(topic, p)
-            result.append(Scored(p, float(scores[i]), why))
+            result.append(Scored(p, float(scores[i]), candidates.reason(p)))
     result.sort(key=lambda s: (-s.score, -_timestamp(s.paper.published), -_timestamp(s.paper.updated), s.paper.id))
     return result
 
@@ -298,24 +341,27 @@ def _closest(space: TextSpace, rows: sparse.csr_matrix, papers: Sequence[Paper],
 
 
 def also_relevant(topic: Topic, papers: Sequence[Paper], votes: Sequence[Vote], ranked: Sequence[Scored],
-                  n: int = ALSO_RELEVANT) -> list[Scored]:
+                  n: int = ALSO_RELEVANT, *, candidates: Candidates | None = None,
+                  model: Model | None = None) -> list[Scored]:
     """At most ``n`` papers of ``topic``'s categories that miss its keywords but the votes rank high.
 
     Only with evidence: without a 👍 nothing is added. A paper qualifies when the learned
     score puts it above the median of the digest's top ten and it is close to a liked paper,
-    which is also the reason shown ("also relevant: close to ...").
+    which is also the reason shown ("also relevant: close to ..."). ``candidates`` and
+    ``model`` are the ones the digest was ranked with, when the caller kept them.
     """
     if n <= 0 or not ranked or not any(v.value for v in votes):
         return []
+    candidates = candidates or Candidates(topic, papers)
     shown = {s.paper.id for s in ranked}
     categories = set(topic.categories)
     outside = [p for p in papers if p.id not in shown and not p.is_replacement
-               and (not categories or categories & set(p.categories)) and score(topic, p) is None]
+               and (not categories or categories & set(p.categories)) and p.id not in candidates.scores]
     if not outside:
         return []
     inside = [s.paper for s in ranked[:10]]
-    space = TextSpace([*(s.paper for s in ranked), *(v.paper for v in votes)])  # the digest's own model
-    model = learn(topic, votes, space)
+    space = candidates.space
+    model = model or learn(topic, votes, space)
     if model is None:
         return []
     weights = space.weights([model])
