@@ -19,15 +19,14 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
-
-import numpy as np
-from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
+from typing import TYPE_CHECKING, Literal
 
 from bot.models import Paper, Topic
 from bot.topics.matcher import compiled, score
+
+if TYPE_CHECKING:  # numpy, scipy and scikit-learn load on first use: most commands never rank (~1 s, ~100 MB)
+    import numpy as np
+    from scipy import sparse
 
 __all__ = ["Model", "Reason", "Scored", "TextSpace", "Vote", "author_key", "keyword_reason", "learn", "rank"]
 
@@ -68,6 +67,10 @@ class TextSpace:
     """TF-IDF vectors of one set of papers (a day's candidates and the papers voted on)."""
 
     def __init__(self, papers: Iterable[Paper], extra_texts: Sequence[str] = ()) -> None:
+        import numpy as np
+        from scipy import sparse
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
         self.papers = list({p.id: p for p in papers}.values())
         self._index = {p.id: i for i, p in enumerate(self.papers)}
         self.vectorizer = TfidfVectorizer(sublinear_tf=True, stop_words="english", ngram_range=(1, 2),
@@ -87,6 +90,8 @@ class TextSpace:
 
     def rows(self, papers: Sequence[Paper]) -> sparse.csr_matrix:
         """Vectors of ``papers``; papers outside the space are vectorized in its vocabulary."""
+        from scipy import sparse
+
         known = [self._index.get(p.id) for p in papers]
         if all(i is not None for i in known):
             return sparse.csr_matrix(self.matrix[known])
@@ -94,6 +99,9 @@ class TextSpace:
 
     def weights(self, models: Sequence[Model]) -> sparse.csc_matrix:
         """One column of term weights per model, in this space's vocabulary (unknown terms drop out)."""
+        import numpy as np
+        from scipy import sparse
+
         rows: list[int] = []
         cols: list[int] = []
         vals: list[float] = []
@@ -138,6 +146,10 @@ def learn(topic: Topic, votes: Sequence[Vote], space: TextSpace) -> Model | None
     """
     if not votes:
         return None
+    import numpy as np
+    from scipy import sparse
+    from sklearn.linear_model import LogisticRegression
+
     voted = [v.paper for v in votes]
     prior = space.vectorizer.transform([prior_text(topic)])
     background = space.matrix
@@ -207,6 +219,8 @@ def rank(topic: Topic, papers: Sequence[Paper], votes: Sequence[Vote] = (),
             pinned[p.id] = by
     if not kept:
         return []
+    import numpy as np
+
     scores = np.asarray(keyword, dtype=np.float64)
     close: list[str | None] = [None] * len(kept)
     if votes or model is not None:
@@ -241,6 +255,8 @@ def rank(topic: Topic, papers: Sequence[Paper], votes: Sequence[Vote] = (),
 
 def _dense_scores(papers: Sequence[Paper], votes: Sequence[Vote], dense: Mapping[str, np.ndarray]) -> np.ndarray:
     """Rocchio in embedding space: closeness to the liked papers minus closeness to the disliked."""
+    import numpy as np
+
     liked = [dense[v.paper.id] for v in votes if v.value == 1]
     disliked = [dense[v.paper.id] for v in votes if v.value == 0]
     direction = (np.mean(liked, axis=0) if liked else 0.0) - (np.mean(disliked, axis=0) if disliked else 0.0)
