@@ -143,12 +143,7 @@ class ArxivSource:
         self._timeout = httpx.Timeout(settings.arxiv_timeout_seconds)
         # Redirects are followed by hand (bot.arxiv.http.open_stream), only to these hosts and arXiv's.
         self._hosts = allowed_hosts((settings.arxiv_api_url, settings.arxiv_rss_url, settings.arxiv_pdf_url))
-        self._client = client or httpx.AsyncClient(
-            timeout=self._timeout,
-            follow_redirects=False,
-            limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
-            headers={"User-Agent": "paperbot/0.1 (daily arXiv digests for research chats)"},
-        )
+        self._client = client  # built on first request: commands that never reach arXiv skip httpcore
         self._owns_client = client is None
         self.politeness = politeness or Politeness(settings.arxiv_delay_seconds)
         self.stats = ArxivStats()
@@ -162,8 +157,19 @@ class ArxivSource:
         await self.aclose()
 
     async def aclose(self) -> None:
-        if self._owns_client:
+        if self._owns_client and self._client is not None:
             await self._client.aclose()
+            self._client = None
+
+    def _http(self) -> httpx.AsyncClient:
+        if self._client is None:
+            self._client = httpx.AsyncClient(
+                timeout=self._timeout,
+                follow_redirects=False,
+                limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
+                headers={"User-Agent": "paperbot/0.1 (daily arXiv digests for research chats)"},
+            )
+        return self._client
 
     # ----------------------------------------------------------------- public API
 
@@ -258,6 +264,7 @@ class ArxivSource:
         suffix = f"v{version}" if version is not None else ""
         url = f"{self._settings.arxiv_pdf_url}/{paper_id}{suffix}"
         attempts = self._settings.arxiv_retries + 1
+        self._http()  # built before the slot, so the slot times the request, not the client's set-up
         for attempt in range(attempts):
             async with self.politeness.slot():
                 if started is not None:
@@ -318,6 +325,7 @@ class ArxivSource:
         """
         attempts = self._settings.arxiv_retries + 1
         last: _Retry | None = None
+        self._http()  # built before the slot, so the slot times the request, not the client's set-up
         for attempt in range(attempts):
             async with self.politeness.slot():
                 if kind == "rss":
@@ -359,7 +367,7 @@ class ArxivSource:
     async def _open(self, url: str, params: dict[str, str] | None) -> AsyncIterator[httpx.Response]:
         """A streamed GET that follows redirects only to arXiv's hosts and the configured ones."""
         try:
-            async with open_stream(self._client, url, params=params, hosts=self._hosts,
+            async with open_stream(self._http(), url, params=params, hosts=self._hosts,
                                    timeout=self._timeout) as response:
                 yield response
         except ForeignRedirect as exc:
