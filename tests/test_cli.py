@@ -159,7 +159,8 @@ def test_one_shot_command_with_a_model_key_does_not_load_the_model_sdk(arxiv_url
     env.update({"PAPERBOT_DB_PATH": str(tmp_path / "cli.db"), "GEMINI_API_KEY": "test-key",
                 "PAPERBOT_ARXIV_API_URL": f"{arxiv_url}/api/query", "NO_PROXY": "127.0.0.1,localhost"})
     probe = ("import sys\nfrom bot.cli import main\ncode = main(['topics'])\n"
-             "heavy = ('google.genai', 'openai', 'httpcore', 'numpy', 'scipy', 'sklearn', 'telegram', 'discord')\n"
+             "heavy = ('google.genai', 'openai', 'httpx', 'httpcore', 'numpy', 'scipy', 'sklearn',\n"
+             "         'telegram', 'discord')\n"
              "loaded = [m for m in heavy if m in sys.modules]\n"
              "print(loaded or 'SDK-ABSENT', code)")
     done = subprocess.run([sys.executable, "-c", probe], cwd=Path(__file__).resolve().parents[1], env=env,
