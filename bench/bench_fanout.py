@@ -4,7 +4,8 @@ The fake enforces Telegram's 30 messages per second overall and 20 per minute pe
 group (sliding windows) and answers 429 with ``retry_after`` beyond them. We report
 the achieved rate as a fraction of 30/s, the 429s received, messages lost (planned
 but never sent), when the first message arrived, how long each chat waited from its
-first part to its last, and the process's peak RSS. The real TelegramAdapter,
+first part to its last, and the bot's peak RSS (the fake runs in a process of its own,
+``fake_telegram_process.py``, and reports its own). The real TelegramAdapter,
 delivery pool, records and scheduler catch-up do the work.
 
     python bench/bench_fanout.py                         # 1,000 chats (about 2 minutes)
