@@ -4,7 +4,8 @@ The fake enforces Telegram's 30 messages per second overall and 20 per minute pe
 group (sliding windows) and answers 429 with ``retry_after`` beyond them. We report
 the achieved rate as a fraction of 30/s, the 429s received, messages lost (planned
 but never sent), when the first message arrived, how long each chat waited from its
-first part to its last, and the process's peak RSS. The real TelegramAdapter,
+first part to its last, and the bot's peak RSS (the fake runs in a process of its own,
+``fake_telegram_process.py``, and reports its own). The real TelegramAdapter,
 delivery pool, records and scheduler catch-up do the work.
 
     python bench/bench_fanout.py                         # 1,000 chats (about 2 minutes)
@@ -44,26 +45,25 @@ from bot.models import ChatRef  # noqa: E402
 from tests.conftest import make_settings  # noqa: E402
 from tests.fakes.arxiv import FakeArxiv  # noqa: E402
 from tests.fakes.clock import ManualClock  # noqa: E402
-from tests.fakes.telegram import FakeTelegram  # noqa: E402
 
 LISTING = date(2026, 11, 20)
 LIMIT = 30.0
 RESULTS = ROOT / "bench" / "results" / "fanout.json"
+FIRST_CHANNEL = -1001000000000
 
 
 async def run(chats: int, limited: bool) -> dict[str, object]:
     arxiv = FakeArxiv()
-    telegram = FakeTelegram()
-    telegram.group_rate = 20 if limited else None
-    telegram.global_rate = 30 if limited else None
+    telegram = await _start_fake_telegram(chats, limited)
+    assert telegram.stdout is not None and telegram.stdin is not None
+    api_url, token = (await telegram.stdout.readline()).decode().split()
     await arxiv.start()
-    await telegram.start()
     arxiv.day = LISTING
     try:
         with tempfile.TemporaryDirectory() as tmp:
             settings = make_settings(
                 arxiv, Path(tmp), llm_backend="extractive",
-                telegram_bot_token=telegram.token, telegram_api_url=telegram.api_url, digest_max_papers=10,
+                telegram_bot_token=token, telegram_api_url=api_url, digest_max_papers=10,
                 language="en",
             )
             clock = ManualClock(datetime(2026, 11, 20, 8, 1, tzinfo=UTC))
@@ -72,20 +72,19 @@ async def run(chats: int, limited: bool) -> dict[str, object]:
                 # The bot's own ceiling: our limiter is lifted too (a bench, not a test, may do this).
                 import bot.adapters.telegram.adapter as telegram_adapter
 
-                telegram_adapter.FloodLimiter = partial(FloodLimiter, rate=1e6, burst=1e6)  # type: ignore[misc]
+                telegram_adapter.FloodLimiter = partial(  # type: ignore[misc,assignment]
+                    FloodLimiter, rate=1e6, burst=1e6, overall_max=10**9)
             adapter = TelegramAdapter(settings)
             await adapter.start(core.host)
             core.adapters[adapter.name] = adapter
             for i in range(chats):
-                chat_id = -1001000000000 - i
-                telegram.channel(chat_id)
+                chat_id = FIRST_CHANNEL - i
                 await core.store.subscriptions.upsert(ChatRef("telegram", str(chat_id), "channel"), "llm",
                                                       dtime(8, 0), "UTC")
             # Warm the day and the summaries so the measurement is the fan-out alone.
             topic = await core.topics.get("llm")
             assert topic is not None
             await core.digests.build(topic, "en")
-            sent_before = len(telegram.sent)
             rss_before = _current_rss_mb()
             started_wall = time.time()  # the fake stamps each message with time.time()
             started = time.perf_counter()
@@ -96,15 +95,17 @@ async def run(chats: int, limited: bool) -> dict[str, object]:
             await core.close()
     finally:
         await arxiv.stop()
-        await telegram.stop()
-    messages = telegram.sent[sent_before:]
+        telegram.stdin.close()
+        seen = json.loads((await telegram.stdout.readline()).decode())
+        await telegram.wait()
+    messages = [(chat_id, at) for chat_id, at in seen["sent"] if at >= started_wall]
     delivered = len(messages)
-    per_chat = Counter(s.chat_id for s in messages)
+    per_chat = Counter(chat_id for chat_id, _ in messages)
     first_at: dict[int | str, float] = {}
     last_at: dict[int | str, float] = {}
-    for message in messages:
-        first_at.setdefault(message.chat_id, message.at)
-        last_at[message.chat_id] = message.at
+    for chat_id, at in messages:
+        first_at.setdefault(chat_id, at)
+        last_at[chat_id] = at
     spreads = sorted(last_at[c] - first_at[c] for c in first_at)
     rate = delivered / elapsed
     return {
@@ -124,18 +125,26 @@ async def run(chats: int, limited: bool) -> dict[str, object]:
         "seconds": round(elapsed, 1),
         "messages_per_second": round(rate, 2),
         "fraction_of_30_per_second": round(rate / LIMIT, 3),
-        "http_429_received": len(telegram.rate_limited),
+        "http_429_received": len(seen["rate_limited"]),
+        "busiest_second_at_fake": seen["busiest_second"] if limited else None,
         "first_message_s": round(min(first_at.values()) - started_wall, 2) if first_at else None,
         "per_chat_spread_s": {"p50": round(statistics.median(spreads), 2),
                               "p95": round(spreads[int(0.95 * (len(spreads) - 1))], 2),
                               "max": round(spreads[-1], 2)} if spreads else None,
+        # The fake Bot API runs in its own process (bench/fake_telegram_process.py): this is the bot alone.
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "rss_before_fanout_mb": rss_before,
-        # The fake runs in this process and keeps every request and message it saw: that is
-        # in the peak too, though a real bot does not pay it.
-        "fake_history_mb": round(sum(len(json.dumps(params, default=str)) for _, params in telegram.requests)
-                                 / 1e6 + sum(len(m.text or "") for m in telegram.sent) / 1e6, 1),
+        "fake_process": True,
+        "fake_peak_rss_mb": seen["peak_rss_mb"],
     }
+
+
+async def _start_fake_telegram(chats: int, limited: bool) -> asyncio.subprocess.Process:
+    """The fake Bot API in its own process, so the bot's peak RSS is the bot's alone."""
+    args = [sys.executable, str(ROOT / "bench" / "fake_telegram_process.py"),
+            "--channels", str(FIRST_CHANNEL), str(chats), *([] if limited else ["--no-limit"])]
+    return await asyncio.create_subprocess_exec(*args, stdin=asyncio.subprocess.PIPE,
+                                                stdout=asyncio.subprocess.PIPE, limit=2**30)
 
 
 def _current_rss_mb() -> float:

@@ -45,6 +45,7 @@ class TopicMatches:
 
     def __init__(self) -> None:
         self._matches: dict[tuple[str, tuple[str, ...], date], list[Paper]] = {}
+        self._scored: dict[tuple[str, tuple[str, ...], date], list[Scored]] = {}
 
     def __call__(self, topic: Topic, day: DayPapers) -> list[Paper]:
         key = (topic.expression, topic.categories, day.day)
@@ -53,6 +54,15 @@ class TopicMatches:
                 self._matches.clear()
             self._matches[key] = select(topic, day.papers)
         return self._matches[key]
+
+    def scored(self, topic: Topic, day: DayPapers) -> list[Scored]:
+        """The matches with their keyword reasons: found once per day, not once per chat of a fan-out."""
+        key = (topic.expression, topic.categories, day.day)
+        if key not in self._scored:
+            if len(self._scored) > 4096:
+                self._scored.clear()
+            self._scored[key] = [Scored(p, 0.0, keyword_reason(topic, p)) for p in self(topic, day)]
+        return list(self._scored[key])
 
 
 class DigestBuilder:
@@ -89,8 +99,9 @@ class DigestBuilder:
         profile = await self._profiles.of(learner) if learner else None
         if isinstance(audience, Topic):
             if profile is None or not (profile.votes or profile.followed):
-                chosen = self._matches(audience, day) if memo else select(audience, day.papers)
-                return [Scored(p, 0.0, keyword_reason(audience, p)) for p in chosen]
+                if memo:
+                    return self._matches.scored(audience, day)
+                return [Scored(p, 0.0, keyword_reason(audience, p)) for p in select(audience, day.papers)]
             return await self._profiles.rank(learner, audience, _fresh(day))
         matched = await self._personal.match(audience.platform, audience.user_id, day)
         if profile is None or not (profile.votes or profile.followed):

@@ -154,12 +154,15 @@ def test_cli_like_reorders_the_next_cli_digest_on_the_same_database(arxiv_url: s
 
 
 def test_one_shot_command_with_a_model_key_does_not_load_the_model_sdk(arxiv_url: str, tmp_path: Path) -> None:
-    """The model client is built on first use: listing topics must not import google-genai."""
+    """Model clients, the HTTP client, ranking and chat platforms load on first use, not to list topics."""
     env = {k: v for k, v in os.environ.items() if not k.endswith(("_TOKEN", "_KEY"))}
     env.update({"PAPERBOT_DB_PATH": str(tmp_path / "cli.db"), "GEMINI_API_KEY": "test-key",
                 "PAPERBOT_ARXIV_API_URL": f"{arxiv_url}/api/query", "NO_PROXY": "127.0.0.1,localhost"})
     probe = ("import sys\nfrom bot.cli import main\ncode = main(['topics'])\n"
-             "print('SDK-LOADED' if 'google.genai' in sys.modules else 'SDK-ABSENT', code)")
+             "heavy = ('google.genai', 'openai', 'httpx', 'httpcore', 'numpy', 'scipy', 'sklearn',\n"
+             "         'telegram', 'discord')\n"
+             "loaded = [m for m in heavy if m in sys.modules]\n"
+             "print(loaded or 'SDK-ABSENT', code)")
     done = subprocess.run([sys.executable, "-c", probe], cwd=Path(__file__).resolve().parents[1], env=env,
                           capture_output=True, text=True, timeout=120)
     assert "SDK-ABSENT 0" in done.stdout, done.stdout + done.stderr

@@ -78,3 +78,38 @@ async def test_telegram_flood_control_pauses_every_request_then_retries(fake: Fa
         await bot.shutdown()
     assert fake.rate_limited, "the fake really refused some"
     assert sorted(m.chat_id for m in fake.sent) == sorted(chats)
+
+
+async def test_sends_held_on_the_way_and_arriving_together_get_no_429(fake: FakeTelegram) -> None:
+    """A stall lets a backlog reach Telegram together with the next second's sends.
+
+    Pacing by when requests leave put 32 into one second at the fake; counting what is
+    still in flight keeps any second at 30, however long the held ones take.
+    """
+    chats = [-100700 - i for i in range(60)]
+    for chat in chats:
+        fake.channel(chat)
+    fake.hold_next(20, until=12)  # the first 20 arrive only with the 12 sends that follow them
+    bot = await _bot(fake, FloodLimiter())
+    try:
+        await asyncio.gather(*(bot.send_message(chat, "digest") for chat in chats))
+    finally:
+        await bot.shutdown()
+    assert fake.rate_limited == []
+    assert fake.busiest_second <= 30
+    assert sorted(m.chat_id for m in fake.sent) == sorted(chats)
+
+
+async def test_concurrent_sends_to_one_group_held_on_the_way_stay_within_its_window(fake: FakeTelegram) -> None:
+    """A digest and replies to one group at once: each takes its place in the group's window first."""
+    fake.group_rate, fake.group_period = 3, 1.0  # a short window, so the test fills it quickly
+    busy = -100600
+    fake.group(busy)
+    fake.hold_next(2, until=1)
+    bot = await _bot(fake, FloodLimiter(group_max=3, group_period=1.0))
+    try:
+        await asyncio.gather(*(bot.send_message(busy, f"part {n}") for n in range(7)))
+    finally:
+        await bot.shutdown()
+    assert fake.rate_limited == []
+    assert sorted(m.plain for m in fake.messages_to(busy)) == [f"part {n}" for n in range(7)]

@@ -14,9 +14,11 @@ import zlib
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import httpx
+if TYPE_CHECKING:  # httpx loads with the first request (see ArxivSource._http)
+    import httpx
 
 __all__ = [
     "ACCEPT_ENCODING", "Answer", "BodyTooLarge", "ForeignRedirect", "allowed_hosts", "open_stream", "read_capped",
@@ -84,6 +86,8 @@ async def open_stream(
 
     Raises :class:`ForeignRedirect` before any request goes to a host off the list.
     """
+    import httpx
+
     request = client.build_request("GET", url, params=params, timeout=timeout,
                                    headers={"Accept-Encoding": ACCEPT_ENCODING})
     for _ in range(MAX_REDIRECTS + 1):
@@ -133,6 +137,8 @@ def _decoder(encoding: str) -> Callable[[bytes, int], bytes]:
         return _zlib_decoder(zlib.MAX_WBITS | 16)
     if name == "deflate":
         return _zlib_decoder(zlib.MAX_WBITS | 32)  # zlib-wrapped (what the RFC says) or auto-detected
+    import httpx
+
     raise httpx.DecodingError(f"unsupported Content-Encoding {encoding[:40]!r}")
 
 
@@ -147,6 +153,8 @@ def _zlib_decoder(wbits: int) -> Callable[[bytes, int], bytes]:
             # there anyway (the caller sees max_out bytes and refuses), so it is never inflated.
             return state.decompress(chunk, max_out)
         except zlib.error as exc:
+            import httpx
+
             raise httpx.DecodingError(f"bad compressed body: {exc}") from None
 
     return decode

@@ -18,9 +18,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import date
 from types import TracebackType
-from typing import Literal, TypeVar
-
-import httpx
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 from bot.arxiv.feeds import ApiPage, FeedError, RssDay, enrich, parse_api_feed, parse_rss_feed, split_versioned_id
 from bot.arxiv.http import Answer, BodyTooLarge, ForeignRedirect, allowed_hosts, open_stream, read_capped
@@ -28,6 +26,9 @@ from bot.arxiv.ids import is_arxiv_id
 from bot.config import Settings
 from bot.http_dates import http_date_delay
 from bot.models import DayPapers, Paper
+
+if TYPE_CHECKING:  # httpx loads with the first request: one-shot commands that never reach arXiv skip it
+    import httpx
 
 __all__ = ["ArxivError", "ArxivSource", "ArxivStats", "ArxivUnavailable", "Politeness", "UnknownCategory"]
 
@@ -140,15 +141,9 @@ class ArxivSource:
         politeness: Politeness | None = None,
     ) -> None:
         self._settings = settings
-        self._timeout = httpx.Timeout(settings.arxiv_timeout_seconds)
         # Redirects are followed by hand (bot.arxiv.http.open_stream), only to these hosts and arXiv's.
         self._hosts = allowed_hosts((settings.arxiv_api_url, settings.arxiv_rss_url, settings.arxiv_pdf_url))
-        self._client = client or httpx.AsyncClient(
-            timeout=self._timeout,
-            follow_redirects=False,
-            limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
-            headers={"User-Agent": "paperbot/0.1 (daily arXiv digests for research chats)"},
-        )
+        self._client = client  # built on first request: commands that never reach arXiv skip httpcore
         self._owns_client = client is None
         self.politeness = politeness or Politeness(settings.arxiv_delay_seconds)
         self.stats = ArxivStats()
@@ -162,8 +157,26 @@ class ArxivSource:
         await self.aclose()
 
     async def aclose(self) -> None:
-        if self._owns_client:
+        if self._owns_client and self._client is not None:
             await self._client.aclose()
+            self._client = None
+
+    def _http(self) -> httpx.AsyncClient:
+        if self._client is None:
+            import httpx
+
+            self._client = httpx.AsyncClient(
+                timeout=self._timeout(),
+                follow_redirects=False,
+                limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
+                headers={"User-Agent": "paperbot/0.1 (daily arXiv digests for research chats)"},
+            )
+        return self._client
+
+    def _timeout(self) -> httpx.Timeout:
+        import httpx
+
+        return httpx.Timeout(self._settings.arxiv_timeout_seconds)
 
     # ----------------------------------------------------------------- public API
 
@@ -257,7 +270,10 @@ class ArxivSource:
         limit = max_bytes if max_bytes is not None else self._settings.pdf_max_bytes
         suffix = f"v{version}" if version is not None else ""
         url = f"{self._settings.arxiv_pdf_url}/{paper_id}{suffix}"
+        import httpx
+
         attempts = self._settings.arxiv_retries + 1
+        self._http()  # built before the slot, so the slot times the request, not the client's set-up
         for attempt in range(attempts):
             async with self.politeness.slot():
                 if started is not None:
@@ -316,8 +332,11 @@ class ArxivSource:
         With ``accept_last`` a body that stayed suspicious through every retry is returned
         anyway (its parsed ``value``), because for some queries "empty" may be the truth.
         """
+        import httpx
+
         attempts = self._settings.arxiv_retries + 1
         last: _Retry | None = None
+        self._http()  # built before the slot, so the slot times the request, not the client's set-up
         for attempt in range(attempts):
             async with self.politeness.slot():
                 if kind == "rss":
@@ -359,8 +378,8 @@ class ArxivSource:
     async def _open(self, url: str, params: dict[str, str] | None) -> AsyncIterator[httpx.Response]:
         """A streamed GET that follows redirects only to arXiv's hosts and the configured ones."""
         try:
-            async with open_stream(self._client, url, params=params, hosts=self._hosts,
-                                   timeout=self._timeout) as response:
+            async with open_stream(self._http(), url, params=params, hosts=self._hosts,
+                                   timeout=self._timeout()) as response:
                 yield response
         except ForeignRedirect as exc:
             log.warning("arXiv request redirected off arXiv; refused", extra={"host": exc.host[:100]})

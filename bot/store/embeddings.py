@@ -7,10 +7,12 @@ computed once and shared by every chat and person, as summaries are.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from bot.store.db import Database
+
+if TYPE_CHECKING:  # numpy loads when a vector is first read or written, not with the store
+    import numpy as np
 
 
 class EmbeddingStore:
@@ -18,6 +20,8 @@ class EmbeddingStore:
         self.db = db
 
     async def get_many(self, model: str, paper_ids: Sequence[str]) -> dict[str, np.ndarray]:
+        import numpy as np
+
         found: dict[str, np.ndarray] = {}
         ids = list(dict.fromkeys(paper_ids))
         for start in range(0, len(ids), 500):  # SQLite's host-parameter limit
@@ -30,6 +34,8 @@ class EmbeddingStore:
         return found
 
     async def put_many(self, model: str, vectors: Mapping[str, np.ndarray]) -> None:
+        import numpy as np
+
         now = self.db.utcnow()
         async with self.db.write() as conn:
             await conn.executemany(

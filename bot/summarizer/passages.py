@@ -13,8 +13,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
-
 PASSAGE_CHARS = 1500
 OVERLAP_CHARS = 200
 GAP = "\n[…]\n"
@@ -49,6 +47,7 @@ def passages(pages: Sequence[str], size: int = PASSAGE_CHARS, overlap: int = OVE
 
 def tfidf_scores(question: str, chosen: Sequence[Passage]) -> list[float]:
     """Cosine similarity of each passage to the question in a TF-IDF space fitted on the passages."""
+    import numpy as np
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     texts = [p.text for p in chosen]
@@ -66,6 +65,8 @@ def tfidf_scores(question: str, chosen: Sequence[Passage]) -> list[float]:
 
 
 def vector_scores(question: list[float], chosen: Sequence[list[float]]) -> list[float]:
+    import numpy as np  # loaded on first use, as ranking does: most commands never need it
+
     q = np.asarray(question, dtype=np.float32)
     q /= np.linalg.norm(q) or 1.0
     m = np.asarray(chosen, dtype=np.float32)

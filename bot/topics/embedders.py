@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Any, Protocol
-
-import numpy as np
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.config import Settings
 from bot.models import Paper
 from bot.store.embeddings import EmbeddingStore
+
+if TYPE_CHECKING:  # numpy loads with the first vector (only when an embedding model is configured)
+    import numpy as np
 
 __all__ = ["Embedder", "Embeddings", "make_embedder"]
 
@@ -102,6 +103,8 @@ class Embeddings:
 
     async def vectors(self, papers: Sequence[Paper]) -> dict[str, np.ndarray]:
         """Unit vectors of ``papers``; empty when the endpoint fails (TF-IDF then ranks alone)."""
+        import numpy as np
+
         model = self._embedder.model
         unique = list({p.id: p for p in papers}.values())
         found = await self._store.get_many(model, [p.id for p in unique])
@@ -129,5 +132,7 @@ class Embeddings:
 
 
 def _unit(vector: np.ndarray) -> np.ndarray:
+    import numpy as np
+
     norm = float(np.linalg.norm(vector))
     return vector / norm if norm else vector

@@ -19,16 +19,14 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
-
-import numpy as np
-from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.utils import murmurhash3_32
+from typing import TYPE_CHECKING, Literal
 
 from bot.models import Paper, Topic
 from bot.topics.matcher import compiled, score
+
+if TYPE_CHECKING:  # numpy, scipy and scikit-learn load on first use: most commands never rank (~1 s, ~100 MB)
+    import numpy as np
+    from scipy import sparse
 
 __all__ = ["Candidates", "Model", "Reason", "Scored", "TextSpace", "Vote", "author_key", "keyword_reason", "learn",
            "rank", "also_relevant", "term_keys", "top_for_many"]
@@ -73,6 +71,9 @@ class TextSpace:
     """TF-IDF vectors of one set of papers (a day's candidates and the papers voted on)."""
 
     def __init__(self, papers: Iterable[Paper], extra_texts: Sequence[str] = ()) -> None:
+        import numpy as np
+        from scipy import sparse
+        from sklearn.feature_extraction.text import TfidfVectorizer
         self.papers = list({p.id: p for p in papers}.values())
         self._index = {p.id: i for i, p in enumerate(self.papers)}
         self.vectorizer = TfidfVectorizer(sublinear_tf=True, stop_words="english", ngram_range=(1, 2),
@@ -92,6 +93,7 @@ class TextSpace:
 
     def rows(self, papers: Sequence[Paper]) -> sparse.csr_matrix:
         """Vectors of ``papers``; papers outside the space are vectorized in its vocabulary."""
+        from scipy import sparse
         known = [self._index.get(p.id) for p in papers]
         if all(i is not None for i in known):
             return sparse.csr_matrix(self.matrix[known])
@@ -99,6 +101,8 @@ class TextSpace:
 
     def weights(self, models: Sequence[Model]) -> sparse.csc_matrix:
         """One column of term weights per model, in this space's vocabulary (unknown terms drop out)."""
+        import numpy as np
+        from scipy import sparse
         if self._lookup is None:  # the vocabulary's term keys, sorted, and the column each one is
             keys = term_keys(self.terms)
             order = np.argsort(keys)
@@ -122,6 +126,8 @@ def term_keys(terms: Iterable[str]) -> np.ndarray:
     floats (about 40 kB a model); two arrays hold them in under 5 kB. Two distinct terms
     sharing a key is about as likely as one in 10^9 per vocabulary.
     """
+    import numpy as np
+    from sklearn.utils import murmurhash3_32
     return np.fromiter(((murmurhash3_32(t, 0, True) << 32) | murmurhash3_32(t, 1, True) for t in terms),
                        dtype=np.uint64)
 
@@ -141,6 +147,7 @@ class Model:
 
     @classmethod
     def of(cls, weights: Mapping[str, float], liked: Sequence[Paper] = ()) -> Model:
+        import numpy as np
         ordered = sorted(weights.items(), key=lambda kv: kv[1])
         shown = [*(kv for kv in ordered[:SHOWN_TERMS] if kv[1] < 0),
                  *(kv for kv in ordered[-SHOWN_TERMS:] if kv[1] > 0)]
@@ -163,6 +170,7 @@ def top_for_many(space: TextSpace, models: Sequence[Model], k: int = 10,
     block, never the whole papers × audiences matrix (1,000 × 10,000 is 40 MB dense and
     more as sparse products and sorts).
     """
+    import numpy as np
     k = min(k, space.matrix.shape[0])
     best = np.empty((len(models), k), dtype=np.int32)
     for start in range(0, len(models), batch):
@@ -186,6 +194,9 @@ def learn(topic: Topic, votes: Sequence[Vote], space: TextSpace) -> Model | None
     The space's own papers are the background: faint negatives, so an audience that only
     ever liked papers still has something to tell them apart from.
     """
+    import numpy as np
+    from scipy import sparse
+    from sklearn.linear_model import LogisticRegression
     if not votes:
         return None
     voted = [v.paper for v in votes]
@@ -285,6 +296,7 @@ def rank(topic: Topic, papers: Sequence[Paper], votes: Sequence[Vote] = (),
     ``topic`` and ``papers``) and ``model`` (learnt from ``votes`` in any space) are shared
     work a caller keeps across audiences; without them they are computed here.
     """
+    import numpy as np
     candidates = candidates or Candidates(topic, papers, matched)
     authors = {author_key(a) for a in followed}
     keyword: list[float] = []
@@ -350,6 +362,7 @@ def also_relevant(topic: Topic, papers: Sequence[Paper], votes: Sequence[Vote], 
     which is also the reason shown ("also relevant: close to ..."). ``candidates`` and
     ``model`` are the ones the digest was ranked with, when the caller kept them.
     """
+    import numpy as np
     if n <= 0 or not ranked or not any(v.value for v in votes):
         return []
     candidates = candidates or Candidates(topic, papers)
@@ -375,6 +388,7 @@ def also_relevant(topic: Topic, papers: Sequence[Paper], votes: Sequence[Vote], 
 
 def _dense_scores(papers: Sequence[Paper], votes: Sequence[Vote], dense: Mapping[str, np.ndarray]) -> np.ndarray:
     """Rocchio in embedding space: closeness to the liked papers minus closeness to the disliked."""
+    import numpy as np
     liked = [dense[v.paper.id] for v in votes if v.value == 1]
     disliked = [dense[v.paper.id] for v in votes if v.value == 0]
     direction = (np.mean(liked, axis=0) if liked else 0.0) - (np.mean(disliked, axis=0) if disliked else 0.0)

@@ -17,6 +17,7 @@ thread while the fake runs in a :class:`~tests.fakes.base.ThreadedFake`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 import itertools
 import json
@@ -194,6 +195,13 @@ class FakeTelegram(FakeServer):
         self.group_rate: int | None = 20  # messages per sliding minute in one group or channel
         self.group_period = 60.0  # the group window, in seconds (shorter in tests that fill it)
         self.rate_limited: list[tuple[str, int | str]] = []
+        self.busiest_second = 0  # the most sends it accepted within one sliding second
+        self.keep_requests = True  # False keeps no request bodies (a long benchmark needs only the messages)
+        self._held = 0  # the next sends to hold on the way in (see ``hold_next``)
+        self._release_after: int | None = None
+        self._release = asyncio.Event()
+        self._hold_timeout = 0.0
+        self._arrived = 0  # sends accepted, counted for ``hold_next``
         self.honour_allowed_updates = True
         self.malformed: set[str] = set()  # methods that succeed but answer with a Message missing chat and date
         self.outage = 0  # answer this many next requests with 502 Bad Gateway, as a proxy in front of Telegram would
@@ -390,6 +398,16 @@ class FakeTelegram(FakeServer):
                 raise TimeoutError("condition not met in time")
             time.sleep(0.02)
 
+    def hold_next(self, count: int, *, until: int, timeout: float = 2.0) -> None:
+        """Hold the next ``count`` sends on the way in, then let them arrive together.
+
+        They arrive (and are counted against the rate limits) once ``until`` other sends
+        have arrived, or after ``timeout`` seconds if those never come: a stalled machine
+        or network path that lets a backlog go all at once.
+        """
+        self._held, self._hold_timeout = count, timeout
+        self._release_after, self._release = self._arrived + until, asyncio.Event()
+
     def calls(self, method: str) -> list[JSON]:
         return [params for name, params in list(self.requests) if name == method]
 
@@ -400,7 +418,12 @@ class FakeTelegram(FakeServer):
         if request.match_info["token"] != self.token:
             return _json({"ok": False, "error_code": 401, "description": "Unauthorized"}, 401)
         params = await _params(request)
-        self.requests.append((method, params))
+        if self.keep_requests:
+            self.requests.append((method, params))
+        if method in SENDING and self._held > 0:
+            self._held -= 1
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._release.wait(), self._hold_timeout)
         if self.outage > 0:
             self.outage -= 1
             return _json({"ok": False, "error_code": 502, "description": "Bad Gateway"}, 502)
@@ -462,6 +485,10 @@ class FakeTelegram(FakeServer):
             group_window.append(now)
         if self.global_rate:
             self._global_window.append(now)
+            self.busiest_second = max(self.busiest_second, len(self._global_window))
+        self._arrived += 1
+        if self._release_after is not None and self._arrived >= self._release_after:
+            self._release.set()
 
     # ------------------------------------------------------------------ methods
 

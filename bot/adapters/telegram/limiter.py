@@ -8,10 +8,18 @@ python-telegram-bot's ``AIORateLimiter`` gets both wrong for a large fan-out:
 * Above 512 groups it scans its whole per-group table on every request (0.45 ms per
   request at 1,000 chats, 4.7 ms at 10,000).
 
-This limiter paces the overall rate with a token bucket whose burst plus one second's
-refill is exactly 30 (so no sliding second can hold more), and tracks groups in a
-least-recently-used table that drops a group once its last minute is over. Every
-request costs O(1), whatever the number of chats.
+Pacing by the moment a request *leaves* is not enough either. Telegram counts a request
+when it *arrives*, and the time between the two varies: a loaded machine or a stalled
+event loop holds some requests back and then lets them go together with the next
+second's (one such 429 was seen in a 10,000-chat fan-out). All we know for sure is that
+a request arrives after we let it go and before its answer comes back. So each limit
+here counts, over its window, every request still in flight plus every request answered
+within the window; a new one leaves only while that count is below the limit. Then no
+window at Telegram can hold more than the limit, however requests are delayed on the
+way (see ``_Window``). A token bucket still spreads requests evenly inside the second.
+
+Groups live in a least-recently-used table that drops a group once its last minute is
+over, so every request costs O(1), whatever the number of chats.
 """
 
 from __future__ import annotations
@@ -34,18 +42,52 @@ OVERALL_PER_SECOND = 30
 GROUP_PER_MINUTE = 20
 
 
-class FloodLimiter(BaseRateLimiter[int]):
-    """Overall and per-group pacing for python-telegram-bot, O(1) per request.
+class _Window:
+    """At most ``limit`` requests in any ``period``, as counted where they arrive.
 
-    ``rate`` + ``burst`` never exceeds ``OVERALL_PER_SECOND``: in any window of one second
-    at most ``burst`` tokens were saved and ``rate`` more were refilled. A burst above 1
-    lets a late wake-up spend the token that accrued meanwhile instead of losing it.
-    Groups get ``group_max`` sends per ``group_period`` (a sliding window, with a margin
-    for the time a request takes to reach Telegram).
+    Why it holds: take any ``limit + 1`` requests that arrive within one period at
+    Telegram, and let *k* be the one we let go last. Every other one left before *k*
+    and arrived within a period of *k*'s arrival, hence was answered after *k* left,
+    minus a period. So when *k* asked, each of them was in flight or answered within
+    the period: ``limit`` of them, and *k* would have been held back.
     """
 
-    def __init__(self, rate: float = 28.7, burst: float = 1.3, group_max: int = GROUP_PER_MINUTE,
-                 group_period: float = 61.0, max_retries: int = 5,
+    __slots__ = ("answered", "in_flight", "limit", "period")
+
+    def __init__(self, limit: int, period: float) -> None:
+        self.limit = limit
+        self.period = period
+        self.in_flight = 0
+        self.answered: deque[float] = deque(maxlen=limit)  # answer times, oldest first
+
+    def wait(self, now: float) -> float | None:
+        """Seconds until a request may leave: 0 if now, None if only an answer can free a place."""
+        while self.answered and self.answered[0] <= now - self.period:
+            self.answered.popleft()
+        if self.in_flight + len(self.answered) < self.limit:
+            return 0.0
+        if self.answered:
+            return self.answered[0] + self.period - now
+        return None
+
+    def done(self, now: float) -> None:
+        self.in_flight -= 1
+        self.answered.append(now)
+
+    def idle(self, now: float) -> bool:
+        return self.in_flight == 0 and (not self.answered or self.answered[-1] <= now - self.period)
+
+
+class FloodLimiter(BaseRateLimiter[int]):
+    """Overall and per-group limits for python-telegram-bot, O(1) per request.
+
+    ``rate`` and ``burst`` only shape the flow (an even spread rather than 30 at once);
+    the windows are what keep the limits. Groups get ``group_max`` sends per
+    ``group_period``.
+    """
+
+    def __init__(self, rate: float = 30.0, burst: float = 1.5, group_max: int = GROUP_PER_MINUTE,
+                 group_period: float = 60.0, max_retries: int = 5, overall_max: int = OVERALL_PER_SECOND,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.rate = rate
         self.burst = burst
@@ -56,8 +98,10 @@ class FloodLimiter(BaseRateLimiter[int]):
         self._tokens = burst
         self._stamp = clock()
         self._paused_until = 0.0
-        self._turn = asyncio.Lock()  # FIFO: waiters take tokens in the order they asked
-        self._groups: OrderedDict[int | str, deque[float]] = OrderedDict()
+        self._turn = asyncio.Lock()  # FIFO: waiters take places in the order they asked
+        self._overall = _Window(overall_max, 1.0)
+        self._answered = asyncio.Event()  # set (and replaced) whenever a request is answered
+        self._groups: OrderedDict[int | str, _Window] = OrderedDict()
 
     async def initialize(self) -> None:
         """Nothing to set up."""
@@ -77,13 +121,12 @@ class FloodLimiter(BaseRateLimiter[int]):
         chat_id = data.get("chat_id")
         group = _group_of(chat_id)
         for attempt in range(self.max_retries + 1):
-            if group is not None:
-                await self._group_slot(group)
-            if chat_id is not None:
-                await self._overall_slot()
-            if group is not None:
-                self._record(group)
+            windows: list[_Window] = []
             try:
+                if group is not None:
+                    windows.append(await self._group_slot(group))
+                if chat_id is not None:
+                    windows.append(await self._overall_slot())
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
                 # Telegram pauses the whole bot, so every request waits, not just this one.
@@ -93,9 +136,11 @@ class FloodLimiter(BaseRateLimiter[int]):
                             extra={"seconds": wait, "endpoint": endpoint})
                 if attempt == (rate_limit_args or self.max_retries):
                     raise
+            finally:
+                self._answer(windows)
         raise AssertionError("unreachable")
 
-    async def _overall_slot(self) -> None:
+    async def _overall_slot(self) -> _Window:
         async with self._turn:
             while True:
                 now = self._clock()
@@ -104,34 +149,52 @@ class FloodLimiter(BaseRateLimiter[int]):
                     continue
                 self._tokens = min(self.burst, self._tokens + (now - self._stamp) * self.rate)
                 self._stamp = now
-                if self._tokens >= 1:
-                    self._tokens -= 1
-                    return
-                await asyncio.sleep((1 - self._tokens) / self.rate)
+                if self._tokens < 1:
+                    await asyncio.sleep((1 - self._tokens) / self.rate)
+                    continue
+                if await self._wait_for(self._overall, now):
+                    continue
+                self._tokens -= 1
+                self._overall.in_flight += 1
+                return self._overall
 
-    async def _group_slot(self, group: int | str) -> None:
+    async def _group_slot(self, group: int | str) -> _Window:
         while True:
-            sent = self._groups.get(group)
-            if sent is None:
-                return
-            now = self._clock()
-            while sent and sent[0] <= now - self.group_period:
-                sent.popleft()
-            if len(sent) < self.group_max:
-                return
-            await asyncio.sleep(sent[0] + self.group_period - now)
+            window = self._groups.get(group)
+            if window is None:
+                window = self._groups[group] = _Window(self.group_max, self.group_period)
+            if await self._wait_for(window, self._clock()):
+                continue
+            # Taken before the overall wait: a second request to this group cannot slip in meanwhile.
+            window.in_flight += 1
+            self._groups.move_to_end(group)
+            return window
 
-    def _record(self, group: int | str) -> None:
+    async def _wait_for(self, window: _Window, now: float) -> bool:
+        """Wait if ``window`` is full; True when the caller must look again."""
+        wait = window.wait(now)
+        if wait == 0:
+            return False
+        if wait is None:
+            await self._answered.wait()
+        else:
+            await asyncio.sleep(wait)
+        return True
+
+    def _answer(self, windows: list[_Window]) -> None:
+        if not windows:
+            return
         now = self._clock()
-        sent = self._groups.pop(group, None) or deque(maxlen=self.group_max)
-        sent.append(now)
-        self._groups[group] = sent  # most recent last
+        for window in windows:
+            window.done(now)
+        self._answered.set()
+        self._answered = asyncio.Event()
         # The least recently used groups are at the front; those quiet for a whole period are done.
         while self._groups:
-            oldest = next(iter(self._groups.values()))
-            if oldest[-1] > now - self.group_period:
+            group, oldest = next(iter(self._groups.items()))
+            if not oldest.idle(now):
                 break
-            self._groups.popitem(last=False)
+            del self._groups[group]
 
 
 def _group_of(chat_id: object) -> int | str | None:
