@@ -14,10 +14,12 @@ fan-out: a vote schedules a retraining of the audience's models a little later
 ranked on. Models are kept in a bounded LRU and in SQLite, keyed by what trained them
 (the topic's definition and the votes themselves), so a digest finds them ready, a
 restart does not retrain, and any change of votes or topic is a new key. A chat whose
-model is not ready is trained on demand. Training and the day's shared work run in one
-worker thread: scikit-learn and scipy release the GIL for most of a fit, so the event
-loop (and the platform limiters' pacing) stalls for tens of milliseconds, not the
-whole fit; a process pool stalled it longer, pickling the day's space for every job.
+model is not ready is trained on demand. Training, ranking and the day's shared work
+run in one worker thread (so they never run at once and share the day's caches safely):
+scikit-learn and scipy release the GIL for most of their work, so the event loop (and
+the platform limiters' pacing) stalls for tens of milliseconds, not a whole fit or a
+whole batch of chats' rankings; a process pool stalled it longer, pickling the day's
+space for every job.
 """
 
 from __future__ import annotations
@@ -278,8 +280,8 @@ class Profiles:
             dense = await self._embeddings.vectors([*papers, *(v.paper for v in profile.votes)])
         candidates = await self.candidates(topic, papers, matched)
         model = await self.trained_model(audience, topic, profile.votes, candidates) if audience else None
-        return rank(topic, papers, profile.votes, profile.followed, candidates=candidates, model=model,
-                    dense=dense, matched=matched)
+        return await self._off_loop(lambda: rank(topic, papers, profile.votes, profile.followed,
+                                                 candidates=candidates, model=model, dense=dense, matched=matched))
 
     async def also(self, audience: str, topic: Topic, papers: list[Paper], day_papers: Sequence[Paper],
                    ranked: Sequence[Scored], n: int) -> list[Scored]:
@@ -289,7 +291,8 @@ class Profiles:
             return []
         candidates = await self.candidates(topic, papers)
         model = await self.trained_model(audience, topic, profile.votes, candidates)
-        return also_relevant(topic, day_papers, profile.votes, ranked, n, candidates=candidates, model=model)
+        return await self._off_loop(lambda: also_relevant(topic, day_papers, profile.votes, ranked, n,
+                                                          candidates=candidates, model=model))
 
     async def model(self, audience: str, topic: Topic) -> Model | None:
         """What ``/prefs`` shows: the model the audience's votes train, in the voted papers' own words."""
