@@ -59,6 +59,8 @@ FEEDBACK_DAYS = 3
 TRAINED_SAMPLE = 40  # audiences trained in each scale run; 10,000's training is their CPU time scaled up
 OLD_PATH_SAMPLE = 5  # of those, trained the old way too (a space fitted per audience), for the comparison
 VOTES_MIN, VOTES_MAX = 10, 60  # votes per audience in the scale run: a few weeks of taps on a top 10
+DIGEST_SAMPLE = 300  # audiences ranked the way a digest ranks one (whole list, reasons); 10,000 is scaled up
+STALL_AUDIENCES = 100  # voting chats in each fan-out whose event-loop stalls are measured
 
 
 @dataclass(frozen=True)
@@ -103,12 +105,15 @@ def quality(from_files: bool = False) -> dict[str, list[dict[str, float]]]:
         topic = preset(persona.topic)
         assert topic is not None
         votes: list[Vote] = []
+        model: Model | None = None  # trained at vote time, in the space of the day the taps were on
         rows = []
         for day, papers in listing:
             baseline = keyword_rank(topic, papers)
             relevant = sum(persona.wants(p) for p in baseline)
             fresh = rank(topic, papers)  # no feedback at all: must never be worse than keywords
-            learned = [s.paper for s in rank(topic, papers, votes)][:10]
+            candidates = Candidates(topic, papers)
+            learned = [s.paper for s in rank(topic, papers, votes, candidates=candidates, model=model)][:10]
+            same_day = [s.paper for s in rank(topic, papers, votes, candidates=candidates)][:10]
             oracle = sorted(baseline, key=lambda p: not persona.wants(p))[:10]  # stable: keyword order within
             anywhere = sum(persona.wants(p) for p in papers if set(p.categories) & set(topic.categories))
             rows.append({
@@ -116,12 +121,14 @@ def quality(from_files: bool = False) -> dict[str, list[dict[str, float]]]:
                 "keyword_p10": precision(baseline[:10], persona),
                 "fresh_p10": precision([s.paper for s in fresh][:10], persona),
                 "learned_p10": precision(learned, persona),
+                "same_day_p10": precision(same_day, persona),
                 "keyword_ndcg": ndcg(baseline[:10], persona, relevant),
                 "learned_ndcg": ndcg(learned, persona, relevant),
                 "oracle_p10": precision(oracle, persona),
                 "relevant_in_categories": anywhere,
             })
             votes += [Vote(p, int(persona.wants(p))) for p in learned]  # the day's taps on its top 10
+            model = learn(topic, votes, candidates.space)  # what the bot's retraining does after the taps
         out[persona.name] = rows
     return out
 
@@ -150,6 +157,7 @@ def scale(n_papers: int = 1000, n_audiences: int = 10_000, runs: int = 3,
                                   capture_output=True, text=True)
             children.append({**json.loads(done.stdout), "load_before": round(load, 2)})
     best = min(children, key=lambda c: c["rank_seconds"])
+    digest_ms = min(c["digest_rank_ms_per_audience"] for c in children)
     train = min(c["train_ms_per_audience"] for c in children)
     old = min(c["old_train_ms_per_audience"] for c in children)
     return {"papers": n_papers, "audiences": n_audiences, "votes_per_audience": [VOTES_MIN, VOTES_MAX],
@@ -161,6 +169,9 @@ def scale(n_papers: int = 1000, n_audiences: int = 10_000, runs: int = 3,
             "train_seconds_all_audiences": round(train * n_audiences / 1000, 1),
             "old_train_seconds_all_audiences": round(old * n_audiences / 1000, 1),
             "peak_rss_mb": round(max(c["peak_rss_mb"] for c in children), 1),
+            "digest_rank_ms_per_audience": round(digest_ms, 2),
+            "digest_rank_seconds_all_audiences": round(digest_ms * n_audiences / 1000, 1),
+            "loop_stalls": stalls(),
             "rss_before_ranking_mb": round(best["rss_before_ranking_mb"], 1),
             "rss_after_imports_mb": round(best["rss_after_imports_mb"], 1), "runs": children,
             "load_average_1min": [c["load_before"] for c in children]}
@@ -198,10 +209,95 @@ def scale_child(given: Path) -> None:
     best = top_for_many(space, models, 10)
     seconds, wall = time.process_time() - started, time.perf_counter() - wall
     assert best.shape == (n_audiences, 10)
+    started = time.process_time()  # what a digest does per audience: the whole ranked list, with reasons
+    for i in range(DIGEST_SAMPLE):
+        rank(topic, papers, ballots[i % len(ballots)], candidates=shared, model=models[i])
+    digest_ms = (time.process_time() - started) / DIGEST_SAMPLE * 1000
     print(json.dumps({"rank_seconds": seconds, "wall_seconds": wall, "rss_after_imports_mb": imported,
                       "shared_day_seconds": shared_seconds, "train_ms_per_audience": train_ms,
                       "old_train_ms_per_audience": old_ms, "rss_before_ranking_mb": before,
-                      "peak_rss_mb": _peak_mb()}))
+                      "digest_rank_ms_per_audience": digest_ms, "peak_rss_mb": _peak_mb()}))
+
+
+def stalls(n_audiences: int = STALL_AUDIENCES) -> dict[str, float]:
+    """The event loop's longest stall while a fan-out ranks voting chats through the bot's own :class:`Profiles`.
+
+    A watchdog coroutine asks for a 1 ms sleep again and again; how late it wakes is how long
+    something else held the loop (a send, the Telegram limiter's pacing, would wait as long).
+    Three fan-outs of ``n_audiences`` chats, 64 at a time as delivery runs them: models trained
+    before (at vote time), models trained on demand in the worker thread, and the path before
+    this change (training inside the coroutine).
+    """
+    return asyncio.run(_stalls(n_audiences))
+
+
+async def _stalls(n_audiences: int) -> dict[str, float]:
+    from bot.store import Store
+    from bot.topics.profiles import Profiles
+
+    listing = days()
+    papers = listing[-1][1]
+    voted_pool = [p for _, day in listing[:-1] for p in day]
+    topic = preset("llm")
+    assert topic is not None
+    rng = random.Random(7)
+    out: dict[str, float] = {"audiences": n_audiences, "papers": len(papers)}
+    with tempfile.TemporaryDirectory() as tmp:
+        async with await Store.open(Path(tmp) / "bench.db") as store:
+            await store.papers.upsert([*papers, *voted_pool])
+            audiences = [f"chat:bench:{i}" for i in range(n_audiences)]
+            for audience in audiences:
+                for value in (0, 1):
+                    chosen = rng.sample(voted_pool, rng.randint(VOTES_MIN, VOTES_MAX) // 2)
+                    await store.feedback.vote([audience], f"bench:{value}", [p.id for p in chosen], value)
+
+            async def fan_out(profiles: Profiles, inline: bool = False) -> tuple[float, float]:
+                stop = asyncio.Event()
+
+                async def watchdog() -> float:
+                    worst = 0.0
+                    while not stop.is_set():
+                        asked = time.perf_counter()
+                        await asyncio.sleep(0.001)
+                        worst = max(worst, time.perf_counter() - asked - 0.001)
+                    return worst
+
+                gate = asyncio.Semaphore(64)
+
+                async def one(audience: str) -> None:
+                    async with gate:
+                        if inline:  # before: learn() ran in the coroutine, on the loop
+                            profile = await profiles.of(audience)
+                            candidates = await profiles.candidates(topic, papers)
+                            rank(topic, papers, profile.votes, candidates=candidates,
+                                 model=learn(topic, profile.votes, candidates.space))
+                        else:
+                            await profiles.rank(audience, topic, papers)
+
+                watching = asyncio.create_task(watchdog())
+                await asyncio.sleep(0.01)
+                started = time.perf_counter()
+                await asyncio.gather(*(one(a) for a in audiences))
+                wall = time.perf_counter() - started
+                stop.set()
+                return await watching * 1000, wall
+
+            profiles = Profiles(store.feedback, store.papers, stored=store.ranking_models)
+            await profiles.candidates(topic, listing[-2][1])  # yesterday's digest: the space votes retrain in
+            for audience in audiences:  # what the debounced retraining did after each chat's taps
+                await profiles.trained_model(audience, topic, (await profiles.of(audience)).votes,
+                                             await profiles.candidates(topic, listing[-2][1]))
+            out["ready_stall_ms"], out["ready_wall_s"] = await fan_out(profiles)
+            out["ready_trainings"] = profiles.trained - n_audiences
+            await profiles.close()
+            cold = Profiles(store.feedback, store.papers)  # no stored models: each trained on demand
+            out["on_demand_stall_ms"], out["on_demand_wall_s"] = await fan_out(cold)
+            out["on_demand_trainings"] = cold.trained
+            await cold.close()
+            before = Profiles(store.feedback, store.papers)
+            out["inline_stall_ms"], out["inline_wall_s"] = await fan_out(before, inline=True)
+            await before.close()
+    return {k: round(v, 2) for k, v in out.items()}
 
 
 def _peak_mb() -> float:
@@ -245,7 +341,9 @@ def summary(results: dict[str, list[dict[str, float]]]) -> dict[str, dict[str, f
             return sum(r[key] for r in rows) / len(rows)
 
         kw, le, orc = mean("keyword_p10"), mean("learned_p10"), mean("oracle_p10")
+        same = mean("same_day_p10")
         out[name] = {"keyword_p10": round(kw, 3), "learned_p10": round(le, 3), "oracle_p10": round(orc, 3),
+                     "same_day_p10": round(same, 3),
                      "learned_ratio": round(le / kw, 2) if kw else math.inf,
                      "oracle_ratio": round(orc / kw, 2) if kw else math.inf,
                      "of_oracle": round(le / orc, 2) if orc else 0.0,

@@ -72,7 +72,7 @@ class Core:
                                  clock)
         embedder = make_embedder(settings)
         self.embeddings = Embeddings(embedder, store.embeddings) if embedder is not None else None
-        self.profiles = Profiles(store.feedback, store.papers, self.embeddings)
+        self.profiles = Profiles(store.feedback, store.papers, self.embeddings, store.ranking_models)
         self.digests = DigestBuilder(self.listings, matches, self.personal, summarizer, clock, self.profiles)
         self.catalog = PaperCatalog(store.papers, source)
         self.feedback = Feedback(store.feedback, self.catalog, self.profiles)
@@ -121,6 +121,7 @@ class Core:
     async def close(self) -> None:
         """Close everything that holds a connection; an open aiosqlite connection hangs exit."""
         await self.scheduler.stop()
+        await self.profiles.close()
         closers = [self.summarizer.aclose, self.source.aclose]
         if self.embeddings is not None:
             closers.append(self.embeddings.aclose)

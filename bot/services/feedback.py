@@ -80,8 +80,9 @@ class Feedback:
                 papers.append(paper)
         if missing:
             raise UnknownPapers(missing)
-        await self._store.vote(audiences_of(chat, user_id), f"{chat.platform}:{user_id}",
-                               [p.id for p in papers], value)
+        audiences = audiences_of(chat, user_id)
+        await self._store.vote(audiences, f"{chat.platform}:{user_id}", [p.id for p in papers], value)
+        self.profiles.changed(audiences)
         return papers
 
     async def tap(self, chat: ChatRef, user_id: str, ref: ArxivRef, value: int) -> tuple[int, int]:
@@ -94,6 +95,7 @@ class Feedback:
         if await self.current(chat, user_id, ref.id) == value:
             self.limiter.take(f"{chat.platform}:{user_id}")
             await self._store.unvote(audiences_of(chat, user_id), f"{chat.platform}:{user_id}", ref.id)
+            self.profiles.changed(audiences_of(chat, user_id))
         else:
             await self.vote(chat, user_id, [ref], value)
         return await self._store.tally(chat_audience(chat.platform, chat.chat_id), ref.id)
@@ -103,4 +105,7 @@ class Feedback:
                                            f"{chat.platform}:{user_id}")
 
     async def reset(self, chat: ChatRef) -> int:
-        return await self._store.reset(chat_audience(chat.platform, chat.chat_id))
+        audience = chat_audience(chat.platform, chat.chat_id)
+        forgotten = await self._store.reset(audience)
+        self.profiles.changed([audience])
+        return forgotten

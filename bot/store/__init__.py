@@ -14,6 +14,7 @@ from bot.store.feedback import FeedbackStore
 from bot.store.filters import FilterStore
 from bot.store.papers import PaperStore
 from bot.store.quotas import QuotaStore
+from bot.store.rankings import RankingModelStore
 from bot.store.reading import ReadingStore
 from bot.store.summaries import SummaryStore
 from bot.store.threads import ThreadLinkStore
@@ -36,6 +37,7 @@ class Store:
         self.thread_links = ThreadLinkStore(db)
         self.answers = AnswerStore(db)
         self.reading = ReadingStore(db)
+        self.ranking_models = RankingModelStore(db)
 
     @classmethod
     async def open(cls, path: str | Path, clock: Clock = system_clock) -> Store:

@@ -3,6 +3,10 @@
 An audience is what learns: a chat (``chat:<platform>:<chat_id>``), whose ranking every
 member's taps train, or one person's digest (``user:<platform>:<user_id>``). Each member
 has one vote per paper per audience; voting again replaces it.
+
+Every change to an audience's votes or followed authors bumps its revision in
+``feedback_revisions`` (triggers, migration 14), whichever process made it: a running bot
+sees a ``paperbot like`` from the shell at its next digest, with no restart.
 """
 
 from __future__ import annotations
@@ -15,7 +19,6 @@ from bot.store.db import Database
 class FeedbackStore:
     def __init__(self, db: Database) -> None:
         self.db = db
-        self.version = 0  # bumped on every change, so rankings cached per audience know to learn again
 
     async def vote(self, audiences: Sequence[str], user: str, paper_ids: Sequence[str], value: int) -> None:
         async with self.db.write() as conn:
@@ -24,7 +27,11 @@ class FeedbackStore:
                 "ON CONFLICT (audience, paper_id, user) DO UPDATE SET value = excluded.value, at = excluded.at",
                 [(a, pid, user, value, self.db.utcnow()) for a in audiences for pid in paper_ids],
             )
-        self.version += 1
+
+    async def revision(self, audience: str) -> int:
+        """How many times the audience's votes or followed authors changed: 0 before any."""
+        row = await self.db.fetchone("SELECT revision FROM feedback_revisions WHERE audience = ?", (audience,))
+        return 0 if row is None else int(row["revision"])
 
     async def votes(self, audience: str) -> dict[str, float]:
         """Each voted paper's share of 👍 among the audience's members (1.0: everyone liked it)."""
@@ -43,7 +50,6 @@ class FeedbackStore:
         async with self.db.write() as conn:
             await conn.executemany("DELETE FROM feedback WHERE audience = ? AND paper_id = ? AND user = ?",
                                    [(a, paper_id, user) for a in audiences])
-        self.version += 1
 
     async def tally(self, audience: str, paper_id: str) -> tuple[int, int]:
         """How many members of the audience gave the paper 👍 and 👎: what the buttons show."""
@@ -56,7 +62,6 @@ class FeedbackStore:
         async with self.db.write() as conn:
             cursor = await conn.execute("DELETE FROM feedback WHERE audience = ?", (audience,))
             count = cursor.rowcount
-        self.version += 1
         return count
 
     async def follow(self, audience: str, name: str, key: str, user: str) -> bool:
@@ -65,14 +70,12 @@ class FeedbackStore:
                 "INSERT OR IGNORE INTO followed_authors (audience, name, key, created_by, at) VALUES (?, ?, ?, ?, ?)",
                 (audience, name, key, user, self.db.utcnow()))
             added = cursor.rowcount > 0
-        self.version += 1
         return added
 
     async def unfollow(self, audience: str, key: str) -> bool:
         async with self.db.write() as conn:
             cursor = await conn.execute("DELETE FROM followed_authors WHERE audience = ? AND key = ?", (audience, key))
             removed = cursor.rowcount > 0
-        self.version += 1
         return removed
 
     async def followed(self, audience: str) -> list[str]:
@@ -103,4 +106,3 @@ class FeedbackStore:
             await conn.executemany(
                 "INSERT OR IGNORE INTO followed_authors (audience, name, key, created_by, at) VALUES (?, ?, ?, ?, ?)",
                 followed)
-        self.version += 1

@@ -344,6 +344,49 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (platform, chat_id)
     );
     """,
+    # 14: what a ranking model depends on, in the database so every process sees it: a revision
+    #     per audience that triggers bump on any change to its votes or followed authors (a
+    #     `paperbot like` in another process included), and each audience's trained model per
+    #     topic, so a restart does not retrain every voting chat in its first fan-out. (Not
+    #     INSERT OR IGNORE in the triggers: the outer statement's conflict rule would override it.)
+    """
+    CREATE TABLE feedback_revisions (
+        audience TEXT PRIMARY KEY,
+        revision INTEGER NOT NULL
+    );
+    CREATE TRIGGER feedback_added AFTER INSERT ON feedback BEGIN
+        INSERT INTO feedback_revisions (audience, revision) SELECT NEW.audience, 0
+            WHERE NOT EXISTS (SELECT 1 FROM feedback_revisions WHERE audience = NEW.audience);
+        UPDATE feedback_revisions SET revision = revision + 1 WHERE audience = NEW.audience;
+    END;
+    CREATE TRIGGER feedback_changed AFTER UPDATE ON feedback BEGIN
+        INSERT INTO feedback_revisions (audience, revision) SELECT NEW.audience, 0
+            WHERE NOT EXISTS (SELECT 1 FROM feedback_revisions WHERE audience = NEW.audience);
+        UPDATE feedback_revisions SET revision = revision + 1 WHERE audience IN (NEW.audience, OLD.audience);
+    END;
+    CREATE TRIGGER feedback_removed AFTER DELETE ON feedback BEGIN
+        UPDATE feedback_revisions SET revision = revision + 1 WHERE audience = OLD.audience;
+    END;
+    CREATE TRIGGER followed_added AFTER INSERT ON followed_authors BEGIN
+        INSERT INTO feedback_revisions (audience, revision) SELECT NEW.audience, 0
+            WHERE NOT EXISTS (SELECT 1 FROM feedback_revisions WHERE audience = NEW.audience);
+        UPDATE feedback_revisions SET revision = revision + 1 WHERE audience = NEW.audience;
+    END;
+    CREATE TRIGGER followed_removed AFTER DELETE ON followed_authors BEGIN
+        UPDATE feedback_revisions SET revision = revision + 1 WHERE audience = OLD.audience;
+    END;
+    CREATE TABLE ranking_models (
+        audience TEXT NOT NULL,
+        topic TEXT NOT NULL,              -- the topic's name; `definition` says which version of it
+        definition TEXT NOT NULL,         -- digest of the topic's expression, categories, title, description
+        taught TEXT NOT NULL,             -- digest of the (paper, vote) pairs it was trained on
+        keys BLOB NOT NULL,               -- uint64 term keys, little-endian
+        weights BLOB NOT NULL,            -- float32, little-endian, one per key
+        words TEXT NOT NULL,              -- JSON [[term, weight], ...]: the strongest, for /prefs
+        at TEXT NOT NULL,
+        PRIMARY KEY (audience, topic)
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -33,6 +33,7 @@ __all__ = ["Candidates", "Model", "Reason", "Scored", "TextSpace", "Vote", "auth
 
 KEPT_TERMS = 400  # strongest weights a model keeps: enough to rank, small enough for 10,000 audiences
 PRIOR_WEIGHT = 2.0  # the topic's own words count as this many liked papers
+INVERSE_REGULARIZATION = 10.0  # scikit-learn's C: how closely the weights may fit the votes
 BACKGROUND_WEIGHT = 0.1  # each unlabeled candidate is a faint negative, so likes alone can train
 KEYWORD_WEIGHT = 0.3  # how much the keyword evidence still counts once an audience has taught the model
 CLOSE_ENOUGH = 0.2  # cosine similarity above which "close to <liked title>" is a fair reason
@@ -40,6 +41,7 @@ PINNED = 1e6  # a followed author's paper comes first, whatever the keywords
 SHOWN_TERMS = 10  # strongest terms of each sign a model keeps in words, for /prefs
 ALSO_RELEVANT = 3  # at most this many "also relevant" papers join a digest when a chat turns them on
 AUDIENCE_BATCH = 500  # audiences scored at once by top_for_many: bounds the papers × audiences block
+OUTSIDE_KEPT = 20_000  # vectors of other days' voted papers a day's space keeps (about 1 kB each)
 
 
 @dataclass(frozen=True)
@@ -90,14 +92,36 @@ class TextSpace:
         self.matrix = sparse.csr_matrix(matrix[: len(self.papers)])
         self.terms = self.vectorizer.get_feature_names_out()
         self._lookup: tuple[np.ndarray, np.ndarray] | None = None
+        self._outside: dict[str, sparse.csr_matrix] = {}  # vectors of voted papers from other days
 
     def rows(self, papers: Sequence[Paper]) -> sparse.csr_matrix:
-        """Vectors of ``papers``; papers outside the space are vectorized in its vocabulary."""
+        """Vectors of ``papers``; papers outside the space are vectorized in its vocabulary, once.
+
+        Every audience's liked papers are looked up at every digest, and vectorizing them
+        again each time was most of the cost of ranking one audience.
+        """
         from scipy import sparse
         known = [self._index.get(p.id) for p in papers]
         if all(i is not None for i in known):
+            if known == list(range(len(self.papers))):
+                return self.matrix
             return sparse.csr_matrix(self.matrix[known])
-        return sparse.csr_matrix(self.vectorizer.transform([_text(p) for p in papers]))
+        missing = list({p.id: p for p in papers if p.id not in self._index and p.id not in self._outside}.values())
+        if missing:
+            if len(self._outside) > OUTSIDE_KEPT:
+                self._outside.clear()
+            vectors = sparse.csr_matrix(self.vectorizer.transform([_text(p) for p in missing]))
+            self._outside.update((p.id, vectors[i]) for i, p in enumerate(missing))
+        return sparse.csr_matrix(sparse.vstack([self.matrix[i] if i is not None else self._outside[p.id]
+                                                for i, p in zip(known, papers, strict=True)]))
+
+    def vector(self, model: Model) -> np.ndarray:
+        """The model's term weights as one dense vector over this space's vocabulary (unknown terms drop out)."""
+        import numpy as np
+        column = self.weights([model])
+        dense = np.zeros(len(self.terms), dtype=np.float32)
+        dense[column.indices] = column.data
+        return dense
 
     def weights(self, models: Sequence[Model]) -> sparse.csc_matrix:
         """One column of term weights per model, in this space's vocabulary (unknown terms drop out)."""
@@ -214,7 +238,7 @@ def learn(topic: Topic, votes: Sequence[Vote], space: TextSpace) -> Model | None
         centroid = np.asarray(space.rows(liked).mean(axis=0)).ravel()
         keep = np.argsort(-centroid)[:KEPT_TERMS]
         return Model.of({str(space.terms[i]): float(centroid[i]) for i in keep if centroid[i] > 0}, liked)
-    classifier = LogisticRegression(C=10.0, max_iter=200, class_weight="balanced")
+    classifier = LogisticRegression(C=INVERSE_REGULARIZATION, max_iter=200, class_weight="balanced")
     classifier.fit(x, y, sample_weight=w)
     coef = classifier.coef_[0]
     keep = np.argsort(-np.abs(coef))[:KEPT_TERMS]
@@ -248,6 +272,7 @@ class Candidates:
     """
 
     def __init__(self, topic: Topic, papers: Sequence[Paper], matched: Sequence[Scored] | None = None) -> None:
+        import numpy as np
         self.topic = topic
         self.papers = list(papers)
         given = {s.paper.id: s for s in matched} if matched is not None else None
@@ -259,10 +284,15 @@ class Candidates:
                 self.scores[p.id] = s
         self._reasons: dict[str, Reason] = {}
         self._space: TextSpace | None = None
+        self.matches = [p for p in self.papers if p.id in self.scores]
+        self.keyword = np.asarray([self.scores[p.id] for p in self.matches], dtype=np.float64)
+        self._tiebreak: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
-    @property
-    def matches(self) -> list[Paper]:
-        return [p for p in self.papers if p.id in self.scores]
+    def tiebreak(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per match: published and updated times and the id's rank, the ties' order (newer, then lower id)."""
+        if self._tiebreak is None:
+            self._tiebreak = _tiebreak(self.matches)
+        return self._tiebreak
 
     @property
     def space(self) -> TextSpace:
@@ -299,44 +329,61 @@ def rank(topic: Topic, papers: Sequence[Paper], votes: Sequence[Vote] = (),
     import numpy as np
     candidates = candidates or Candidates(topic, papers, matched)
     authors = {author_key(a) for a in followed}
-    keyword: list[float] = []
-    kept: list[Paper] = []
     pinned: dict[str, str] = {}
-    for p in candidates.papers:
-        by = next((a for a in p.authors if author_key(a) in authors), None) if authors else None
-        s = candidates.scores.get(p.id)
-        if s is None and by is None:
-            continue
-        kept.append(p)
-        keyword.append(s or 0.0)
-        if by is not None:
-            pinned[p.id] = by
+    if authors:
+        keyword: list[float] = []
+        kept: list[Paper] = []
+        for p in candidates.papers:
+            by = next((a for a in p.authors if author_key(a) in authors), None)
+            s = candidates.scores.get(p.id)
+            if s is None and by is None:
+                continue
+            kept.append(p)
+            keyword.append(s or 0.0)
+            if by is not None:
+                pinned[p.id] = by
+        scores = np.asarray(keyword, dtype=np.float64)
+        tiebreak = _tiebreak(kept)
+    else:  # the common case: the day's matches, with arrays worked out once for every audience
+        kept, scores, tiebreak = candidates.matches, candidates.keyword, candidates.tiebreak()
     if not kept:
         return []
-    scores = np.asarray(keyword, dtype=np.float64)
     close: list[str | None] = [None] * len(kept)
     if votes and model is None:
         model = learn(topic, votes, candidates.space)
     if model is not None:
         space = candidates.space
         rows = space.rows(kept)
-        learned = np.asarray((rows @ space.weights([model])).todense()).ravel()
+        learned = np.asarray(rows @ space.vector(model), dtype=np.float64)
         spread = learned.std() or 1.0
         scores = KEYWORD_WEIGHT * scores / (scores.max() or 1.0) + (learned - learned.mean()) / spread
         close = _closest(space, rows, kept, model.liked)
     if votes and dense and all(p.id in dense for p in (*kept, *(v.paper for v in votes))):
         near = _dense_scores(kept, votes, dense)
         scores = scores + (near - near.mean()) / (near.std() or 1.0)
+    if pinned:
+        scores = scores + np.asarray([PINNED if p.id in pinned else 0.0 for p in kept])
+    published, updated, name = tiebreak
     result = []
-    for i, p in enumerate(kept):
+    for i in np.lexsort((name, -updated, -published, -scores)):
+        p = kept[i]
         if p.id in pinned:
-            result.append(Scored(p, PINNED + float(scores[i]), Reason("author", pinned[p.id])))
+            reason = Reason("author", pinned[p.id])
         elif close[i] is not None:
-            result.append(Scored(p, float(scores[i]), Reason("close", close[i] or "")))
+            reason = Reason("close", close[i] or "")
         else:
-            result.append(Scored(p, float(scores[i]), candidates.reason(p)))
-    result.sort(key=lambda s: (-s.score, -_timestamp(s.paper.published), -_timestamp(s.paper.updated), s.paper.id))
+            reason = candidates.reason(p)
+        result.append(Scored(p, float(scores[i]), reason))
     return result
+
+
+def _tiebreak(papers: Sequence[Paper]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    import numpy as np
+    published = np.asarray([_timestamp(p.published) for p in papers], dtype=np.float64)
+    updated = np.asarray([_timestamp(p.updated) for p in papers], dtype=np.float64)
+    name = np.empty(len(papers), dtype=np.int64)
+    name[sorted(range(len(papers)), key=lambda i: papers[i].id)] = np.arange(len(papers))
+    return published, updated, name
 
 
 def _closest(space: TextSpace, rows: sparse.csr_matrix, papers: Sequence[Paper],
