@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import time
 from pathlib import Path
 
 from bot.store import Store
@@ -29,18 +28,15 @@ async def test_one_call_per_paper_and_none_when_many_chats_ask_again(gemini: Fak
     assert first[batch[0].id].label == "由 gemini-2.5-flash 生成"
 
 
-async def test_cache_hit_makes_no_call_and_answers_in_milliseconds(gemini: FakeGemini, tmp_path: Path,
-                                                                   harness_factory) -> None:
+async def test_cache_hit_after_a_restart_makes_no_call(gemini: FakeGemini, tmp_path: Path,
+                                                       harness_factory) -> None:
     settings = gemini_settings(tmp_path, gemini)
     paper = papers(1)[0]
     await harness_factory(settings).summarizer.summarize(paper, "brief", "en")
     fresh = harness_factory(settings).summarizer  # a restarted bot: only SQLite remembers
-    started = time.perf_counter()
     result = await fresh.summarize(paper, "brief", "en")
-    elapsed = time.perf_counter() - started
     assert gemini.calls == 1
     assert result.outcome == "cached" and result.label == "Summary by gemini-2.5-flash"
-    assert elapsed < 0.1
 
 
 async def test_concurrent_requests_for_one_paper_share_one_call(gemini: FakeGemini, tmp_path: Path,
@@ -139,9 +135,8 @@ async def test_rate_limit_delay_is_honoured_then_succeeds(gemini: FakeGemini, tm
     gemini.queue("429")
     gemini.retry_delay = "0.3s"
     s = harness_factory(gemini_settings(tmp_path, gemini)).summarizer
-    started = time.monotonic()
     result = await s.summarize(papers(1)[0], "brief", "en")
-    assert time.monotonic() - started >= 0.3
+    assert gemini.early_calls == 0  # the fake saw no call inside the 0.3 s it asked for
     assert gemini.calls == 2 and result.outcome == "ok" and not result.is_fallback
 
 
@@ -158,10 +153,8 @@ async def test_slow_model_times_out_and_falls_back(gemini: FakeGemini, tmp_path:
     gemini.queue("slow")
     gemini.slow_seconds = 0.8
     s = harness_factory(gemini_settings(tmp_path, gemini, llm_timeout_seconds=0.2)).summarizer
-    started = time.monotonic()
     result = await s.summarize(papers(1)[0], "brief", "en")
-    assert time.monotonic() - started < 0.7
-    assert result.label == "extractive summary (model timed out)"
+    assert result.label == "extractive summary (model timed out)"  # the model would have answered, later
 
 
 async def test_server_error_falls_back_as_unavailable(gemini: FakeGemini, tmp_path: Path, harness_factory) -> None:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import io
-import time
+import math
+import os
+import resource
 import zlib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TypeVar
 
 from PIL import Image
 
@@ -133,12 +136,40 @@ def pathological_pdf(operators: int = 1_000_000, pages: int = 5) -> bytes:
     return bytes(out)
 
 
-async def test_pathological_pdf_falls_back_to_the_abstract_within_the_timeout() -> None:
-    loader = PdfLoader(_Fetcher(pathological_pdf()), max_bytes=10_000_000, timeout=5,
-                       limits=WorkerLimits(timeout=1.0))
-    started = time.monotonic()
-    source = await loader.load(EVA)
-    assert time.monotonic() - started < 2.5
+T = TypeVar("T")
+
+
+def _children() -> set[int]:
+    """This process's live child processes, from /proc."""
+    me = os.getpid()
+    tasks = Path(f"/proc/{me}/task")
+    return {int(pid) for task in tasks.iterdir() for pid in (task / "children").read_text().split()}
+
+
+def _children_cpu() -> float:
+    """CPU seconds used by reaped children so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+async def _killed_at_the_deadline(parse: Awaitable[T], limits: WorkerLimits) -> T:
+    """Run ``parse`` and check its worker was killed by the parent at ``limits.timeout``.
+
+    The worker must be gone when ``parse`` returns (killed and reaped, not left running),
+    and must have used less CPU than its own CPU cap (``timeout`` + 1 s), so it was the
+    parent's kill at the deadline that stopped it, not the cap.
+    """
+    before, cpu = _children(), _children_cpu()
+    result = await parse
+    assert _children() <= before
+    assert _children_cpu() - cpu < math.ceil(limits.timeout) + 1
+    return result
+
+
+async def test_pathological_pdf_falls_back_to_the_abstract_when_its_worker_is_killed() -> None:
+    limits = WorkerLimits(timeout=1.0)
+    loader = PdfLoader(_Fetcher(pathological_pdf()), max_bytes=10_000_000, timeout=5, limits=limits)
+    source = await _killed_at_the_deadline(loader.load(EVA), limits)
     assert source.kind == "abstract" and "took longer than 1 s" in (source.failure or "")
 
 
@@ -165,9 +196,8 @@ def test_text_is_read_from_the_first_pages_only_with_a_cap_per_page() -> None:
 
 
 async def test_figures_run_under_the_same_limits() -> None:
-    started = time.monotonic()
-    assert await figures_of(pathological_pdf(), WorkerLimits(timeout=1.0)) == []
-    assert time.monotonic() - started < 2.5
+    limits = WorkerLimits(timeout=1.0)
+    assert await _killed_at_the_deadline(figures_of(pathological_pdf(), limits), limits) == []
     figures = await figures_of(make_pdf(EVA, images=True), WorkerLimits())
     assert [Image.open(io.BytesIO(f)).size for f in figures] == [(900, 600), (700, 500)]
 

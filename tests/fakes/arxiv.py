@@ -62,7 +62,7 @@ BOMB_TITLE_CHARS = 3_000_007
 class FakeRequest(NamedTuple):
     path: str
     query: dict[str, str]
-    t: float  # time.monotonic() at arrival
+    t: float  # ``FakeArxiv.clock()`` at arrival: time.monotonic() unless a test shares its own clock
     host: str = "127.0.0.1"  # the Host header's name, to see whether a redirect was followed
 
 
@@ -115,7 +115,8 @@ class FakeArxiv(FakeServer):
     ``"503"`` or ``"429"`` (both with ``Retry-After: retry_after``), ``"empty"`` (a
     well-formed page or channel with no entries), ``"slow"`` (sleep ``slow_seconds``,
     then answer), ``"garbage"`` (an HTML page with status 200), ``"drip"`` (a byte every 0.2 s for
-    ``slow_seconds``), ``"short"`` (half of an API page's entries) and ``"reset"`` (drop the connection);
+    ``slow_seconds``; a client hanging up is counted in ``hangups``), ``"short"`` (half of an API page's
+    entries) and ``"reset"`` (drop the connection);
     ``"ok"`` answers normally, to aim a later fault at a later request.
 
     Hostile answers, for the hardening tests: ``"late_doctype"`` (the RSS with a long
@@ -139,6 +140,8 @@ class FakeArxiv(FakeServer):
         self.requests: list[FakeRequest] = []
         self.max_concurrency = 0
         self.bytes_sent = 0  # by "endless" and "gzip_bomb"
+        self.hangups = 0  # "drip" answers the client walked away from before they ended
+        self.clock: Callable[[], float] = time.monotonic  # stamps FakeRequest.t
         self.bomb_bytes = 300_000_000
         self._active = 0
         records = json.loads(DATA.read_text(encoding="utf-8")) if papers is None else papers
@@ -212,7 +215,7 @@ class FakeArxiv(FakeServer):
     async def _middleware(
         self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
     ) -> web.StreamResponse:
-        self.requests.append(FakeRequest(request.path, dict(request.query), time.monotonic(),
+        self.requests.append(FakeRequest(request.path, dict(request.query), self.clock(),
                                          request.host.rsplit(":", 1)[0]))
         self._active += 1
         self.max_concurrency = max(self.max_concurrency, self._active)
@@ -232,7 +235,11 @@ class FakeArxiv(FakeServer):
                 response = web.StreamResponse(headers={"Content-Type": "application/rss+xml"})
                 await response.prepare(request)
                 for _ in range(int(self.slow_seconds / 0.2) + 1):
-                    await response.write(b" ")
+                    try:
+                        await response.write(b" ")
+                    except ConnectionError:  # the client hung up mid-answer
+                        self.hangups += 1
+                        return response
                     await asyncio.sleep(0.2)
                 return response
             elif fault == "reset":

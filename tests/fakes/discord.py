@@ -36,6 +36,7 @@ import itertools
 import json
 import math
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -199,6 +200,8 @@ class FakeDiscord(FakeServer):
         self.threads: dict[str, dict[str, Any]] = {}  # thread id -> channel object
         self.message_content_allowed = True
         self.typing: list[str] = []  # channel ids the bot showed "typing…" in
+        self.early_retries: list[tuple[str, str]] = []  # requests sent again before their 429's retry_after ran out
+        self._limited: dict[tuple[str, str], float] = {}  # (method, path) -> monotonic time its 429 window ends
         self._sockets: set[web.WebSocketResponse] = set()
         self._intents: dict[web.WebSocketResponse, int] = {}
         self._seq = 0
@@ -462,6 +465,8 @@ class FakeDiscord(FakeServer):
             return await handler(request)
         path = request.path[len(API):]
         self.requests.append((request.method, path))
+        if time.monotonic() < self._limited.get((request.method, path), 0.0):
+            self.early_retries.append((request.method, path))
         is_webhook = path.startswith(("/webhooks/", "/interactions/"))
         if not is_webhook and path != "/gateway" and request.headers.get("Authorization") != f"Bot {self.token}":
             self.bad_tokens.append(path)
@@ -470,6 +475,8 @@ class FakeDiscord(FakeServer):
             if fault.method in ("*", request.method) and fault.pattern.search(path) and fault.times != 0:
                 if fault.times is not None:
                     fault.times -= 1
+                if fault.status == 429:
+                    self._limited[(request.method, path)] = time.monotonic() + fault.retry_after
                 return _fault(fault)
         return await handler(request)
 

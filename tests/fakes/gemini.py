@@ -28,6 +28,7 @@ import base64
 import hashlib
 import json
 import re
+import time
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -145,6 +146,8 @@ class ScriptedModel(FakeServer):
         self.ask_obey_fields: tuple[str, ...] = ("answer",)  # the same for /ask answers ("answer", "sources")
         self.embedded: list[list[str]] = []  # the texts of each embedding request
         self.pinned_vectors: dict[str, list[float]] = {}  # a text containing the key embeds as this vector
+        self.early_calls = 0  # requests that came before the last 429's retry delay ran out
+        self._limited_until = 0.0  # time.monotonic() when the last 429's retry delay runs out
         super().__init__()
 
     def queue(self, *modes: str) -> None:
@@ -181,7 +184,13 @@ class ScriptedModel(FakeServer):
         """Embedding requests answered (one per batch of texts)."""
         return len(self.embedded)
 
+    def rate_limited_for(self, seconds: float) -> None:
+        """Note a 429's window: a real service would refuse what arrives inside it, so we count it."""
+        self._limited_until = time.monotonic() + seconds
+
     async def _counted(self, request: web.Request) -> web.Response:
+        if time.monotonic() < self._limited_until:
+            self.early_calls += 1
         self.in_flight += 1
         self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
         try:
@@ -230,6 +239,7 @@ class FakeGemini(ScriptedModel):
                                              dict(request.headers), kind, language, mode))
         tokens_in = len(prompt) // 4 + sum(258 * pdf_pages(p) for p in pdfs)
         if mode == "429":
+            self.rate_limited_for(float(self.retry_delay.removesuffix("s")))
             return _error(429, "RESOURCE_EXHAUSTED", "Resource has been exhausted (e.g. check quota).",
                           [{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": self.retry_delay}])
         if mode == "500":

@@ -72,6 +72,7 @@ class FakeOpenAI(ScriptedModel):
         )
         tokens_in = len(prompt) // 4
         if mode == "429":
+            self.rate_limited_for(float(self.retry_after))
             return web.json_response(
                 {"error": {"message": "Rate limit reached for requests", "type": "requests",
                            "param": None, "code": "rate_limit_exceeded"}},

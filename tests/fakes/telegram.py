@@ -201,6 +201,7 @@ class FakeTelegram(FakeServer):
         self._release_after: int | None = None
         self._release = asyncio.Event()
         self._hold_timeout = 0.0
+        self.expired_polls = 0  # getUpdates long polls that were held until their timeout ran out
         self._arrived = 0  # sends accepted, counted for ``hold_next``
         self.honour_allowed_updates = True
         self.malformed: set[str] = set()  # methods that succeed but answer with a Message missing chat and date
@@ -553,6 +554,7 @@ class FakeTelegram(FakeServer):
             ready = [u for u in self._updates if u["update_id"] >= offset][:limit]
             remaining = deadline - time.monotonic()
             if ready or remaining <= 0 or self._closing:
+                self.expired_polls += not ready and remaining <= 0 and timeout > 0
                 return ready
             waiter = asyncio.Event()
             self._waiters.add(waiter)
