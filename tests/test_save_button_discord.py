@@ -47,7 +47,7 @@ async def test_a_save_press_on_a_paper_arxiv_no_longer_has_says_why(core: Core, 
     try:
         last = (await _posted_digest(core, bot, fake))[-1]
         gone = await fake.press(last, "s:2407.00012")  # arXiv is asked, which may take a while
-        await fake.wait_until(lambda: bool(fake.replies(gone.token)), timeout=20)
+        await fake.wait_until(lambda: bool(fake.replies(gone.token)), timeout=60)
     finally:
         await bot.stop()
     [unknown] = fake.replies(gone.token)

@@ -38,7 +38,7 @@ def asks(gemini: FakeGemini) -> int:
 
 
 async def next_sent(tg: InProcessBot, chat_id: int, before: int) -> Sent:
-    sent = await tg.fake.wait_for_sent(before + 1, chat_id=chat_id, timeout=20)
+    sent = await tg.fake.wait_for_sent(before + 1, chat_id=chat_id, timeout=60)
     return sent[before]
 
 
