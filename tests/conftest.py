@@ -32,6 +32,7 @@ from bot.scheduler import DigestScheduler
 from bot.store import Store
 from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.clock import ManualClock
+from tests.fakes.discord import FakeDiscord
 from tests.fakes.gemini import FakeGemini
 from tests.fakes.openai_compat import FakeOpenAI
 from tests.summarizer_support import Harness
@@ -154,6 +155,12 @@ async def gemini() -> AsyncIterator[FakeGemini]:
 @pytest.fixture
 async def openai_fake() -> AsyncIterator[FakeOpenAI]:
     async with FakeOpenAI() as fake:
+        yield fake
+
+
+@pytest.fixture
+async def discord_fake() -> AsyncIterator[FakeDiscord]:
+    async with FakeDiscord() as fake:
         yield fake
 
 

@@ -9,12 +9,15 @@ purely through ``PAPERBOT_DISCORD_API_URL``.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from bot.adapters.discord.adapter import DiscordAdapter
+from bot.config import Settings
+from bot.core import Core
 from bot.models import Paper, Topic
 from bot.replies import Digest, DigestEntry, Summary
 from bot.summary_schema import BriefSummary, Conclusion, FullSummary, SummaryResult
@@ -134,3 +137,23 @@ def count_rows(db_path: Path, table: str) -> int:
     """Read the bot's database from outside (WAL allows a reader next to the running writer)."""
     with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as conn:
         return int(conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])  # noqa: S608 - test helper
+
+
+@asynccontextmanager
+async def running_discord(core: Core) -> AsyncIterator[DiscordAdapter]:
+    """The Discord adapter started on ``core`` (settings point it at the fake), stopped on exit."""
+    bot = DiscordAdapter(core.settings, ready_timeout=10)
+    await bot.start(core.host)
+    try:
+        yield bot
+    finally:
+        await bot.stop()
+
+
+def discord_settings(fake: FakeDiscord, arxiv: FakeArxiv, tmp_path: Path) -> Settings:
+    return Settings(  # type: ignore[call-arg]
+        _env_file=None, db_path=tmp_path / "paperbot.db", discord_bot_token=fake.token,
+        discord_api_url=f"{fake.url}/api/v10", arxiv_api_url=f"{arxiv.url}/api/query",
+        arxiv_rss_url=f"{arxiv.url}/rss", arxiv_pdf_url=f"{arxiv.url}/pdf", arxiv_delay_seconds=0.0,
+        llm_backend="extractive", language="en",
+    )

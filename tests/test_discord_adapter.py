@@ -15,7 +15,7 @@ from pydantic import SecretStr
 
 from bot.adapters.discord.adapter import DiscordAdapter, sync_commands
 from bot.adapters.discord.render import escape
-from bot.config import ConfigError, Settings
+from bot.config import ConfigError
 from bot.core import Core
 from bot.i18n import t
 from bot.models import ChatRef
@@ -23,7 +23,16 @@ from bot.ports import ChatUnavailable
 from bot.replies import Digest, Text
 from bot.store.db import get_meta
 from tests.conftest import NOW, today_listing
-from tests.e2e_discord import MARKDOWN_TITLE, TOPIC, brief, digest, full_summary, paper
+from tests.e2e_discord import (
+    MARKDOWN_TITLE,
+    TOPIC,
+    brief,
+    digest,
+    discord_settings,
+    full_summary,
+    paper,
+    running_discord,
+)
 from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.clock import ManualClock
 from tests.fakes.discord import (
@@ -61,15 +70,6 @@ async def arxiv_fake() -> AsyncIterator[FakeArxiv]:
         await server.stop()
 
 
-def discord_settings(fake: FakeDiscord, arxiv: FakeArxiv, tmp_path: Path) -> Settings:
-    return Settings(  # type: ignore[call-arg]
-        _env_file=None, db_path=tmp_path / "paperbot.db", discord_bot_token=fake.token,
-        discord_api_url=f"{fake.url}/api/v10", arxiv_api_url=f"{arxiv.url}/api/query",
-        arxiv_rss_url=f"{arxiv.url}/rss", arxiv_pdf_url=f"{arxiv.url}/pdf", arxiv_delay_seconds=0.0,
-        llm_backend="extractive", language="en",
-    )
-
-
 @pytest.fixture
 async def core(fake: FakeDiscord, arxiv_fake: FakeArxiv, tmp_path: Path) -> AsyncIterator[Core]:
     async with await Core.create(discord_settings(fake, arxiv_fake, tmp_path), ManualClock(NOW)) as c:
@@ -78,12 +78,8 @@ async def core(fake: FakeDiscord, arxiv_fake: FakeArxiv, tmp_path: Path) -> Asyn
 
 @pytest.fixture
 async def adapter(core: Core) -> AsyncIterator[DiscordAdapter]:
-    bot = DiscordAdapter(core.settings, ready_timeout=10)
-    await bot.start(core.host)
-    try:
+    async with running_discord(core) as bot:
         yield bot
-    finally:
-        await bot.stop()
 
 
 # ---------------------------------------------------------------- sending

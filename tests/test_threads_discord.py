@@ -7,26 +7,23 @@ and hears members through gateway MESSAGE_CREATE events, as on Discord.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from bot.adapters.discord.adapter import DiscordAdapter
 from bot.config import Settings
 from bot.core import Core
 from bot.models import ChatRef
 from bot.replies import Digest, DigestEntry
 from tests.ask_support import PAPER, model_settings
 from tests.conftest import NOW
-from tests.e2e_discord import TOPIC
+from tests.e2e_discord import TOPIC, discord_settings, running_discord
 from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.clock import ManualClock
 from tests.fakes.discord import BOT_ID, CHANNEL_ID, EPHEMERAL, THREAD_ID, USER_ID, FakeDiscord, Posted
 from tests.fakes.gemini import FakeGemini
-from tests.summarizer_support import make_pdf
-from tests.test_discord_adapter import discord_settings, fake  # noqa: F401 - the fake Discord fixture
+from tests.summarizer_support import make_pdf, papers
 
 CHANNEL = ChatRef("discord", str(CHANNEL_ID), "group")
 QUESTION = "what does the Zanzibar calibration trick align?"
@@ -38,24 +35,18 @@ def settings_for(discord: FakeDiscord, arxiv: FakeArxiv, gemini: FakeGemini, tmp
 
 
 @pytest.fixture
-async def core(fake: FakeDiscord, arxiv: FakeArxiv, gemini: FakeGemini,  # noqa: F811
-               tmp_path: Path) -> AsyncIterator[Core]:
+def fake(discord_fake: FakeDiscord) -> FakeDiscord:
+    return discord_fake
+
+
+@pytest.fixture
+async def core(fake: FakeDiscord, arxiv: FakeArxiv, gemini: FakeGemini, tmp_path: Path) -> AsyncIterator[Core]:
     arxiv.pdfs[PAPER.id] = make_pdf(PAPER, body_pages=1)
     async with await Core.create(settings_for(fake, arxiv, gemini, tmp_path), ManualClock(NOW)) as c:
         yield c
 
 
-@asynccontextmanager
-async def running(core: Core) -> AsyncIterator[DiscordAdapter]:
-    bot = DiscordAdapter(core.settings, ready_timeout=10)
-    await bot.start(core.host)
-    try:
-        yield bot
-    finally:
-        await bot.stop()
-
-
-async def ask_in_a_thread(fake: FakeDiscord) -> str:  # noqa: F811
+async def ask_in_a_thread(fake: FakeDiscord) -> str:
     """``/ask`` in the channel; returns the thread the answer went to."""
     asked = await fake.slash("ask", {"paper": PAPER.id, "question": QUESTION})
     await fake.wait_until(lambda: len(fake.threads) == 1 and len(fake.posts_to(next(iter(fake.threads)))) == 1,
@@ -75,7 +66,7 @@ async def answered(fake: FakeDiscord, thread_id: str, n: int) -> list[Posted]:  
 async def test_ask_opens_a_thread_where_two_follow_ups_continue_the_conversation(
     core: Core, fake: FakeDiscord, gemini: FakeGemini,  # noqa: F811
 ) -> None:
-    async with running(core):
+    async with running_discord(core):
         thread_id = await ask_in_a_thread(fake)
         first = await fake.member_says(thread_id, "Which datasets do they evaluate on?")
         posts = await answered(fake, thread_id, 2)
@@ -96,7 +87,7 @@ async def test_ask_opens_a_thread_where_two_follow_ups_continue_the_conversation
 async def test_only_members_writing_in_the_bots_threads_are_answered(
     core: Core, fake: FakeDiscord, gemini: FakeGemini,  # noqa: F811
 ) -> None:
-    async with running(core):
+    async with running_discord(core):
         thread_id = await ask_in_a_thread(fake)
         await fake.member_says(thread_id, "I am another bot", bot=True, user_id=USER_ID + 5)
         await fake.member_says(thread_id, "an echo of myself", bot=True, user_id=BOT_ID)
@@ -114,10 +105,10 @@ async def test_a_follow_up_after_a_restart_reaches_the_same_conversation(
 ) -> None:
     arxiv.pdfs[PAPER.id] = make_pdf(PAPER, body_pages=1)
     settings = settings_for(fake, arxiv, gemini, tmp_path)
-    async with await Core.create(settings, ManualClock(NOW)) as first_core, running(first_core):
+    async with await Core.create(settings, ManualClock(NOW)) as first_core, running_discord(first_core):
         thread_id = await ask_in_a_thread(fake)
     # A new process on the same database:
-    async with await Core.create(settings, ManualClock(NOW)) as second_core, running(second_core):
+    async with await Core.create(settings, ManualClock(NOW)) as second_core, running_discord(second_core):
         await fake.member_says(thread_id, "Which datasets do they evaluate on?")
         posts = await answered(fake, thread_id, 2)
     assert "Which datasets" in posts[1].content
@@ -128,7 +119,7 @@ async def test_without_the_message_content_intent_a_mention_still_asks(
     core: Core, fake: FakeDiscord, gemini: FakeGemini,  # noqa: F811
 ) -> None:
     fake.message_content_allowed = False  # the Developer Portal switch is off
-    async with running(core):
+    async with running_discord(core):
         thread_id = await ask_in_a_thread(fake)
         await fake.member_says(thread_id, "Which datasets do they evaluate on?")  # Discord blanks the content
         await fake.member_says(thread_id, f"<@{BOT_ID}> which datasets do they evaluate on?")
@@ -142,7 +133,7 @@ async def test_the_full_summary_button_opens_a_thread_on_the_digest_message(
 ) -> None:
     result = await core.summarizer.summarize(PAPER, "brief", "en")
     sent = Digest(topic=TOPIC, day=date(2026, 11, 20), language="en", entries=(DigestEntry(PAPER, result),))
-    async with running(core) as bot:
+    async with running_discord(core) as bot:
         await bot.send(CHANNEL, sent)
         [post] = fake.posts_to(CHANNEL_ID)
         assert [b["label"] for b in post.buttons] == ["1. Full summary", "1 👍", "1 👎", "1 🔖"]
@@ -160,3 +151,19 @@ async def test_the_full_summary_button_opens_a_thread_on_the_digest_message(
     [deferred] = [c for c in fake.callbacks if c.token == pressed.token]
     assert f"<#{thread_id}>" in note and int(deferred.payload["data"]["flags"]) & EPHEMERAL, "for the presser alone"
     assert "Zanzibar" in posts[-1].content, "a message in the thread asks about the summarised paper"
+
+
+async def test_pressing_full_summary_again_and_again_opens_one_thread_per_paper(
+    core: Core, fake: FakeDiscord, arxiv: FakeArxiv,
+) -> None:
+    first, second = papers(2)
+    arxiv.pdfs[second.id] = make_pdf(second, body_pages=1)
+    entries = tuple([DigestEntry(p, await core.summarizer.summarize(p, "brief", "en")) for p in (first, second)])
+    sent = Digest(topic=TOPIC, day=date(2026, 11, 20), language="en", entries=entries)
+    async with running_discord(core) as bot:
+        await bot.send(CHANNEL, sent)
+        [post] = fake.posts_to(CHANNEL_ID)
+        for n, paper in enumerate((first, second, second, second, first)):
+            pressed = await fake.press(post, f"/summarize {paper.id}", user_id=USER_ID + n)
+            await fake.wait_until(lambda: bool(fake.seen(pressed.token)), timeout=40)  # noqa: B023
+    assert len(fake.threads) == 2, "one thread per paper of the digest message, however often it is pressed"
