@@ -5,7 +5,7 @@ member's taps train, or one person's digest (``user:<platform>:<user_id>``). Eac
 has one vote per paper per audience; voting again replaces it.
 
 Every change to an audience's votes or followed authors bumps its revision in
-``feedback_revisions`` (triggers, migration 14), whichever process made it: a running bot
+``feedback_revisions`` (triggers, migrations 14 and 15), whichever process made it: a running bot
 sees a ``paperbot like`` from the shell at its next digest, with no restart.
 """
 

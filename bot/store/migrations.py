@@ -387,6 +387,40 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (audience, topic)
     );
     """,
+    # 15: migration 14's triggers only bumped an existing revision when a vote or followed author
+    #     was removed, and votes from before 14 have none: taking one back, /reset or unfollowing
+    #     left the revision (and the running bot's cached profile) unchanged. Every audience with
+    #     votes or follows gets its revision, and every trigger creates one if missing. A moved
+    #     followed author (a group migrated to a supergroup) now bumps both audiences too.
+    """
+    INSERT OR IGNORE INTO feedback_revisions (audience, revision)
+        SELECT audience, 1 FROM feedback UNION SELECT audience, 1 FROM followed_authors;
+    DROP TRIGGER feedback_changed;
+    DROP TRIGGER feedback_removed;
+    DROP TRIGGER followed_removed;
+    CREATE TRIGGER feedback_changed AFTER UPDATE ON feedback BEGIN
+        INSERT INTO feedback_revisions (audience, revision) SELECT audience, 0 FROM (
+            SELECT NEW.audience AS audience UNION SELECT OLD.audience) AS changed
+            WHERE NOT EXISTS (SELECT 1 FROM feedback_revisions r WHERE r.audience = changed.audience);
+        UPDATE feedback_revisions SET revision = revision + 1 WHERE audience IN (NEW.audience, OLD.audience);
+    END;
+    CREATE TRIGGER feedback_removed AFTER DELETE ON feedback BEGIN
+        INSERT INTO feedback_revisions (audience, revision) SELECT OLD.audience, 0
+            WHERE NOT EXISTS (SELECT 1 FROM feedback_revisions WHERE audience = OLD.audience);
+        UPDATE feedback_revisions SET revision = revision + 1 WHERE audience = OLD.audience;
+    END;
+    CREATE TRIGGER followed_removed AFTER DELETE ON followed_authors BEGIN
+        INSERT INTO feedback_revisions (audience, revision) SELECT OLD.audience, 0
+            WHERE NOT EXISTS (SELECT 1 FROM feedback_revisions WHERE audience = OLD.audience);
+        UPDATE feedback_revisions SET revision = revision + 1 WHERE audience = OLD.audience;
+    END;
+    CREATE TRIGGER followed_changed AFTER UPDATE ON followed_authors BEGIN
+        INSERT INTO feedback_revisions (audience, revision) SELECT audience, 0 FROM (
+            SELECT NEW.audience AS audience UNION SELECT OLD.audience) AS changed
+            WHERE NOT EXISTS (SELECT 1 FROM feedback_revisions r WHERE r.audience = changed.audience);
+        UPDATE feedback_revisions SET revision = revision + 1 WHERE audience IN (NEW.audience, OLD.audience);
+    END;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
