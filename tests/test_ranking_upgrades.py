@@ -6,8 +6,13 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from bot.core import Core
+from bot.models import ChatRef
 from bot.store import Store
 from bot.store.migrations import MIGRATIONS
+from bot.topics.profiles import chat_audience
+from tests.conftest import ConsoleBot
+from tests.test_feedback_commands import _order
 
 AUDIENCE = "chat:telegram:-100"
 
@@ -50,3 +55,21 @@ async def test_a_reset_of_votes_from_before_the_upgrade_changes_the_revision(tmp
         before = await store.feedback.revision(AUDIENCE)
         assert await store.feedback.reset(AUDIENCE) == 1
         assert await store.feedback.revision(AUDIENCE) != before
+
+
+async def test_a_group_that_becomes_a_supergroup_keeps_its_votes_follows_and_model(bot: ConsoleBot, core: Core) -> None:
+    core.profiles.train_delay = 3600.0
+    group, supergroup = ChatRef("console", "lab-group", "group"), ChatRef("console", "lab-supergroup", "group")
+    before = await _order(bot, group)
+    await bot.say(f"/like {before[-1]}", chat=group)
+    await bot.say("/follow add Ada Lovelace", chat=group)
+    liked = await _order(bot, group)
+    assert liked != before
+    trained = core.profiles.trained
+    await core.host.chat_migrated(group, supergroup.chat_id)
+    new, old = chat_audience("console", supergroup.chat_id), chat_audience("console", group.chat_id)
+    assert list(await core.store.feedback.votes(new)) == [before[-1]]
+    assert await core.store.feedback.followed(new) == ["Ada Lovelace"]
+    assert await core.store.feedback.votes(old) == {}
+    assert await _order(bot, supergroup) == liked
+    assert core.profiles.trained == trained  # the stored model moved with the votes

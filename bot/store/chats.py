@@ -155,6 +155,12 @@ class ChatStore:
                                    (f"{platform}:{new_chat_id}", f"{platform}:{old_chat_id}"))
             await conn.execute("UPDATE OR IGNORE group_picks SET chat_id = ?, kind = 'group' "
                                "WHERE platform = ? AND chat_id = ?", (new_chat_id, platform, old_chat_id))
+            # The group's 👍/👎, followed authors and trained models are its ranking: they move too
+            # (the triggers bump both audiences' revisions, so no cached profile survives).
+            audiences = (f"chat:{platform}:{new_chat_id}", f"chat:{platform}:{old_chat_id}")
+            for table in ("feedback", "followed_authors", "ranking_models"):
+                await conn.execute(f"UPDATE OR IGNORE {table} SET audience = ? WHERE audience = ?", audiences)
+                await conn.execute(f"DELETE FROM {table} WHERE audience = ?", audiences[1:])
             await conn.execute(
                 "DELETE FROM subscriptions WHERE platform = ? AND chat_id = ?", (platform, old_chat_id)
             )
