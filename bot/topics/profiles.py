@@ -31,7 +31,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from bot.models import Paper, Topic
 from bot.store.db import StorageError
@@ -104,6 +104,7 @@ class Profiles:
         self._soon: dict[str, asyncio.TimerHandle] = {}  # audiences waiting for a background retraining
         self._tasks: set[asyncio.Task[int]] = set()
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ranking")
+        self._closed = False
         self.trained = 0  # models trained since start: how often neither memory nor the store had one
 
     @property
@@ -219,6 +220,8 @@ class Profiles:
         comes first does not wait for it: it trains on demand, and the retraining then
         finds the model current.
         """
+        if self._closed:
+            return
         loop = asyncio.get_running_loop()
         for audience in audiences:
             waiting = self._soon.pop(audience, None)
@@ -259,14 +262,23 @@ class Profiles:
         return None
 
     async def close(self) -> None:
-        """Drop pending retrainings; a training in progress finishes in its thread."""
+        """Drop pending retrainings, trainings and days' work, and wait for the worker's current job.
+
+        Trainings and days' work are tasks of their own (several digests await each), so
+        cancelling the digests does not end them: left pending, they outlive the loop
+        ("Task was destroyed but it is pending") or write to a closed database. The job
+        running in the thread cannot be interrupted; it is waited for off the loop (at most
+        one fit or one day's TF-IDF, under a second). Taps after this are ignored.
+        """
+        self._closed = True
         for waiting in self._soon.values():
             waiting.cancel()
         self._soon.clear()
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        self._worker.shutdown(wait=False, cancel_futures=True)
+        work: list[asyncio.Future[Any]] = [*self._tasks, *self._flights.values(), *self._days.values()]
+        for future in work:
+            future.cancel()
+        await asyncio.gather(*work, return_exceptions=True)
+        await asyncio.to_thread(self._worker.shutdown, wait=True, cancel_futures=True)
 
     async def rank(self, audience: str | None, topic: Topic, papers: list[Paper],
                    matched: list[Scored] | None = None) -> list[Scored]:
