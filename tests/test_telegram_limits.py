@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
+from telegram.error import BadRequest
 from telegram.ext import ExtBot
 
 from bot.adapters.telegram.lifecycle import bot_api_root
@@ -113,3 +114,35 @@ async def test_concurrent_sends_to_one_group_held_on_the_way_stay_within_its_win
         await bot.shutdown()
     assert fake.rate_limited == []
     assert sorted(m.plain for m in fake.messages_to(busy)) == [f"part {n}" for n in range(7)]
+
+
+async def test_sends_cancelled_timed_out_or_refused_give_their_places_back(fake: FakeTelegram) -> None:
+    """A send that fails, times out or is cancelled (a shutdown) still frees its place in the windows.
+
+    Were one place leaked per such send, the overall window (30) would be full of ghosts
+    after these 90, and the sends that follow would wait forever.
+    """
+    held, gone, good = ([-100500 - i for i in range(30)], [-100540 - i for i in range(30)],
+                        [-100580 - i for i in range(40)])
+    for chat in (*held, *good):
+        fake.channel(chat)
+    fake.missing.update(gone)  # "chat not found": ChatUnavailable higher up
+    bot = await _bot(fake, FloodLimiter())
+    try:
+        async with asyncio.timeout(60):  # a leak shows as a wait that never ends
+            fake.hold_next(30, until=10_000, timeout=4.0)  # all 30 leave within a second; none is answered
+            timed_out = await asyncio.gather(
+                *(asyncio.wait_for(bot.send_message(chat, "late"), 2.0) for chat in held), return_exceptions=True)
+            assert all(isinstance(r, TimeoutError) for r in timed_out), timed_out
+            cancelled = [asyncio.ensure_future(bot.send_message(chat, "shutdown")) for chat in good[:30]]
+            await asyncio.sleep(0)
+            for task in cancelled:
+                task.cancel()
+            refused = await asyncio.gather(*(bot.send_message(chat, "nobody") for chat in gone),
+                                           return_exceptions=True)
+            assert all(isinstance(r, BadRequest) for r in refused), refused
+            await asyncio.gather(*cancelled, return_exceptions=True)
+            await asyncio.gather(*(bot.send_message(chat, "digest") for chat in good))
+    finally:
+        await bot.shutdown()
+    assert sorted(m.chat_id for m in fake.sent if m.plain == "digest") == sorted(good)
