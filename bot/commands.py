@@ -25,6 +25,7 @@ from bot.arxiv.source import ArxivError, ArxivUnavailable
 from bot.i18n import t
 from bot.listings import ListingPending
 from bot.models import ChatRef
+from bot.pace import MinuteLimiter, RateLimited
 from bot.params import ParamParser, UsageError, short
 from bot.ports import Command, CommandSpec, Handler, Param
 from bot.quotas import QuotaExceeded, limit_message
@@ -96,8 +97,16 @@ def parse_line(line: str) -> tuple[str, str] | None:
 
 
 class Dispatcher:
-    def __init__(self, chats: Chats, parser: ParamParser) -> None:
+    """Turns a neutral command into a reply; one person's flood of commands is refused before any work.
+
+    ``pace`` counts every command a person sends on a chat platform, so a stranger in a
+    public group cannot make the bot post (or open threads, or call models) without end.
+    The console is the operator's own terminal and is not counted.
+    """
+
+    def __init__(self, chats: Chats, parser: ParamParser, pace: MinuteLimiter | None = None) -> None:
         self._chats = chats
+        self._pace = pace or MinuteLimiter(0)
         self._parser = parser
         self._specs: dict[str, CommandSpec] = {}
 
@@ -123,6 +132,11 @@ class Dispatcher:
     async def dispatch(self, cmd: Command) -> Reply:
         chat = await self._chats.view(cmd.chat)
         language = chat.language
+        if cmd.chat.platform != "console":
+            try:
+                self._pace.take(cmd.user_key)
+            except RateLimited as exc:
+                return Error(t(language, "commands_too_fast", limit=exc.limit, seconds=round(exc.retry_in)))
         spec = self.spec(cmd.name)
         if spec is None:
             return Error(t(language, "unknown_command", name=short(cmd.name)))

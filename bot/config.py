@@ -101,6 +101,8 @@ class Settings(BaseSettings):
     max_subscriptions_per_user: int = Field(50, ge=0, validation_alias=_env("PAPERBOT_MAX_SUBSCRIPTIONS_PER_USER"))
     max_filters_per_user: int = Field(50, ge=0, validation_alias=_env("PAPERBOT_MAX_FILTERS_PER_USER"))
     max_reading_per_chat: int = Field(500, ge=0, validation_alias=_env("PAPERBOT_MAX_READING_PER_CHAT"))
+    # Commands one person may send a minute on Telegram and Discord (the console is the operator); 0: no limit.
+    commands_per_minute: int = Field(20, ge=0, validation_alias=_env("PAPERBOT_COMMANDS_PER_MINUTE"))
     # Scheduled digests being planned and sent at once; Telegram's 30 messages/s is the real pace.
     delivery_concurrency: int = Field(64, ge=1, le=1024, validation_alias=_env("PAPERBOT_DELIVERY_CONCURRENCY"))
 

@@ -17,6 +17,7 @@ from bot.config import Settings
 from bot.delivery import Delivery, DeliveryStores
 from bot.digest import DigestBuilder, TopicMatches
 from bot.listings import Listings
+from bot.pace import MinuteLimiter
 from bot.params import ParamParser
 from bot.personal import PersonalMatcher
 from bot.ports import Adapter
@@ -94,7 +95,8 @@ class Core:
 
         self.asker = Asker(settings, summarizer, store.answers, embedder)
 
-        self.dispatcher = Dispatcher(self.chats, ParamParser(self.topics.get_for_chat, self.topics.names_for_chat))
+        self.dispatcher = Dispatcher(self.chats, ParamParser(self.topics.get_for_chat, self.topics.names_for_chat),
+                                     MinuteLimiter(settings.commands_per_minute))
         self.dispatcher.register(
             HelpHandlers(self.dispatcher.specs),
             TopicHandlers(self.topics, Caps(settings.max_topics_per_chat, settings.max_topics_per_user)),

@@ -360,6 +360,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "picks_header": {"en": "📚 Group picks, the week to {day}", "zh": "📚 本周群精选（截至 {day}）"},
     "picks_liked": {"en": "Most liked:", "zh": "最多赞："},
     "picks_saved": {"en": "Most saved:", "zh": "最多收藏："},
+    # Commands sent too fast by one person
+    "commands_too_fast": {"en": "You are sending commands faster than {limit} a minute; try again in {seconds} s. Nothing was done.", "zh": "你发送命令太快了（每分钟最多 {limit} 条），请 {seconds} 秒后再试。本次没有执行。"},
 }
 
 

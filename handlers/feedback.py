@@ -6,8 +6,9 @@ from bot.arxiv.ids import ArxivIdError, ArxivRef, parse_arxiv_ref
 from bot.commands import Context, Param, UsageError, command
 from bot.i18n import t
 from bot.models import Topic
+from bot.pace import RateLimited
 from bot.replies import Reply, Text
-from bot.services.feedback import MAX_IDS, Feedback, RateLimited, UnknownPapers
+from bot.services.feedback import MAX_IDS, Feedback, UnknownPapers
 from bot.topics.profiles import chat_audience
 
 

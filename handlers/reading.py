@@ -15,9 +15,10 @@ from zoneinfo import ZoneInfo
 from bot.arxiv.ids import ArxivIdError, ArxivRef, parse_arxiv_ref
 from bot.commands import Context, Param, UsageError, command
 from bot.i18n import t
+from bot.pace import RateLimited
 from bot.render.paging import PageError, paginate
 from bot.replies import Replies, Reply, Text
-from bot.services.feedback import RateLimited, UnknownPapers
+from bot.services.feedback import UnknownPapers
 from bot.services.picks import WEEKDAY_NAMES, GroupPicks
 from bot.services.reading import ReadingList
 from bot.summarizer.hostile import strip_hostile

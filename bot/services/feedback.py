@@ -8,12 +8,11 @@ voter's own personal digest. Votes are rate-limited per person: at most
 
 from __future__ import annotations
 
-import time
-from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from bot.arxiv.ids import ArxivRef
 from bot.models import ChatRef, Paper
+from bot.pace import MinuteLimiter
 from bot.services.catalog import PaperCatalog
 from bot.store.feedback import FeedbackStore
 from bot.topics.profiles import Profiles, chat_audience, user_audience
@@ -22,36 +21,10 @@ VOTES_PER_MINUTE = 30
 MAX_IDS = 20
 
 
-class RateLimited(Exception):
-    def __init__(self, limit: int) -> None:
-        super().__init__(f"more than {limit} votes a minute")
-        self.limit = limit
-
-
 class UnknownPapers(Exception):
     def __init__(self, ids: list[str]) -> None:
         super().__init__(", ".join(ids))
         self.ids = ids
-
-
-class VoteLimiter:
-    """A sliding minute per person; :func:`time.monotonic` because only durations matter."""
-
-    def __init__(self, per_minute: int = VOTES_PER_MINUTE, now: Callable[[], float] = time.monotonic) -> None:
-        self.per_minute = per_minute
-        self._now = now
-        self._recent: dict[str, deque[float]] = {}
-
-    def take(self, who: str, n: int = 1) -> None:
-        now = self._now()
-        recent = self._recent.setdefault(who, deque())
-        while recent and recent[0] <= now - 60:
-            recent.popleft()
-        if len(recent) + n > self.per_minute:
-            raise RateLimited(self.per_minute)
-        recent.extend([now] * n)
-        if len(self._recent) > 100_000:
-            self._recent = {k: v for k, v in self._recent.items() if v and v[-1] > now - 60}
 
 
 def audiences_of(chat: ChatRef, user_id: str) -> list[str]:
@@ -61,11 +34,11 @@ def audiences_of(chat: ChatRef, user_id: str) -> list[str]:
 
 class Feedback:
     def __init__(self, store: FeedbackStore, catalog: PaperCatalog, profiles: Profiles,
-                 limiter: VoteLimiter | None = None) -> None:
+                 limiter: MinuteLimiter | None = None) -> None:
         self._store = store
         self._catalog = catalog
         self.profiles = profiles
-        self.limiter = limiter or VoteLimiter()
+        self.limiter = limiter or MinuteLimiter(VOTES_PER_MINUTE)
 
     async def vote(self, chat: ChatRef, user_id: str, refs: Sequence[ArxivRef], value: int) -> list[Paper]:
         """Record ``value`` for every paper, or for none when one is unknown (:class:`UnknownPapers`)."""

@@ -9,11 +9,12 @@ from bot.arxiv.ids import ArxivIdError, parse_arxiv_ref
 from bot.commands import Dispatcher
 from bot.i18n import t
 from bot.models import ChatRef
+from bot.pace import RateLimited
 from bot.ports import Command, CommandSpec, Saved, Tapped, ThreadRef
 from bot.quotas import limit_message
 from bot.replies import Reply
 from bot.services.chats import ChatLifecycle, Chats
-from bot.services.feedback import Feedback, RateLimited, UnknownPapers
+from bot.services.feedback import Feedback, UnknownPapers
 from bot.services.reading import ReadingList
 from bot.store.db import Database, get_meta, set_meta
 from bot.store.quotas import LimitReached

@@ -2,7 +2,7 @@
 
 Metadata comes from arXiv through the :class:`PaperCatalog` (the store first), never a
 model, so an id arXiv does not know stores nothing. Saves are rate-limited per person
-like votes (:class:`VoteLimiter`), and a chat holds at most ``cap`` papers, read or
+like votes (:class:`~bot.pace.MinuteLimiter`), and a chat holds at most ``cap`` papers, read or
 unread: ``/reading clear`` drops the read ones to make room.
 """
 
@@ -12,9 +12,10 @@ from dataclasses import dataclass
 
 from bot.arxiv.ids import ArxivRef
 from bot.models import ChatRef, Paper
+from bot.pace import MinuteLimiter
 from bot.render.bibtex import bibtex
 from bot.services.catalog import PaperCatalog
-from bot.services.feedback import UnknownPapers, VoteLimiter
+from bot.services.feedback import VOTES_PER_MINUTE, UnknownPapers
 from bot.store.papers import PaperStore
 from bot.store.reading import ReadingEntry, ReadingStore, SaveOutcome
 
@@ -31,12 +32,12 @@ class Listed:
 
 class ReadingList:
     def __init__(self, store: ReadingStore, papers: PaperStore, catalog: PaperCatalog, cap: int = DEFAULT_CAP,
-                 limiter: VoteLimiter | None = None) -> None:
+                 limiter: MinuteLimiter | None = None) -> None:
         self._store = store
         self._papers = papers
         self._catalog = catalog
         self.cap = cap
-        self.limiter = limiter or VoteLimiter()
+        self.limiter = limiter or MinuteLimiter(VOTES_PER_MINUTE)
 
     async def save(self, chat: ChatRef, user_id: str, user_name: str | None, ref: ArxivRef) -> tuple[Paper,
                                                                                                    SaveOutcome]:
