@@ -42,15 +42,29 @@ async def next_sent(tg: InProcessBot, chat_id: int, before: int) -> Sent:
     return sent[before]
 
 
+async def bound(tg: InProcessBot, sent: Sent) -> Sent:
+    """``sent`` once the adapter has bound it to its conversation.
+
+    The fake sees a message before sendMessage returns its id to the adapter, which binds
+    it only then; a person's reply takes seconds, a test's none, so the test waits for that.
+    """
+    query = "SELECT 1 FROM thread_links WHERE chat = ? AND key = ?"
+    for _ in range(600):  # a guard against hanging, not a timing
+        if await tg.core.store.db.fetchone(query, (f"telegram:{sent.chat_id}", str(sent.message_id))):
+            return sent
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"message {sent.message_id} was never bound to a conversation")
+
+
 async def test_a_reply_chain_continues_the_conversation(tg: InProcessBot, gemini: FakeGemini) -> None:
     question = tg.fake.group_message(GROUP, MEMBER, f"/ask {PAPER.id} {QUESTION}")["message"]
     answer = await next_sent(tg, GROUP, 0)
     assert answer.reply_to == question["message_id"] and "Zanzibar" in answer.plain
-    follow = tg.fake.reply_message(MEMBER, answer, "Which datasets do they evaluate on?")["message"]
+    follow = tg.fake.reply_message(MEMBER, await bound(tg, answer), "Which datasets do they evaluate on?")["message"]
     second = await next_sent(tg, GROUP, 1)
     assert second.reply_to == follow["message_id"], "the answer replies to the follow-up"
     assert "Which datasets do they evaluate on?" in second.plain
-    last = tg.fake.reply_message(OTHER, second, "And how long does training take?")["message"]
+    last = tg.fake.reply_message(OTHER, await bound(tg, second), "And how long does training take?")["message"]
     third = await next_sent(tg, GROUP, 2)
     assert third.reply_to == last["message_id"] and "how long does training take" in third.plain
     assert asks(gemini) == 3
@@ -61,7 +75,7 @@ async def test_a_reply_chain_continues_the_conversation(tg: InProcessBot, gemini
 async def test_a_reply_to_a_summary_asks_about_its_paper(tg: InProcessBot, gemini: FakeGemini) -> None:
     tg.fake.private_message(tg.fake.user(42, "Ada"), f"/summarize {PAPER.id}")
     summary = await next_sent(tg, 42, 0)
-    tg.fake.reply_message(42, summary, QUESTION)
+    tg.fake.reply_message(42, await bound(tg, summary), QUESTION)
     answer = await next_sent(tg, 42, len(tg.fake.messages_to(42)))
     assert "Zanzibar" in answer.plain and answer.reply_to is not None
     assert asks(gemini) == 1
@@ -72,7 +86,7 @@ async def test_in_a_forum_the_answer_stays_in_the_topic(tg: InProcessBot, gemini
     tg.fake.group_message(forum, MEMBER, f"/ask {PAPER.id} {QUESTION}", thread_id=77, forum=True)
     answer = await next_sent(tg, forum["id"], 0)
     assert answer.message_thread_id == 77
-    follow = tg.fake.reply_message(MEMBER, answer, "Which datasets do they evaluate on?")["message"]
+    follow = tg.fake.reply_message(MEMBER, await bound(tg, answer), "Which datasets do they evaluate on?")["message"]
     assert follow["message_thread_id"] == 77 and follow["is_topic_message"]
     second = await next_sent(tg, forum["id"], 1)
     assert second.message_thread_id == 77 and second.reply_to == follow["message_id"]

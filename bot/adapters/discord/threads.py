@@ -252,7 +252,15 @@ class Conversations:
         return thread_id
 
     async def _post(self, chat: ChatRef, thread_id: int, ref: ThreadRef, reply: Reply) -> bool:
-        """Post the reply in the thread and bind the thread; False when the reply did not get through."""
+        """Bind the thread, then post the reply in it; False when the reply did not get through.
+
+        Binding first means a member who writes in the thread the moment the answer shows
+        is already heard as a follow-up.
+        """
+        try:
+            await self.side.host_or_fail.bind_thread(chat, str(thread_id), ref)
+        except Exception:  # the answer still goes out; only follow-ups in this thread are lost
+            log.error("could not remember a discord thread", extra={"chat": chat.key}, exc_info=True)
         target = self.client().get_partial_messageable(thread_id)
         try:
             for msg in render(reply):
@@ -260,10 +268,6 @@ class Conversations:
         except discord.HTTPException:
             log.warning("could not post in a discord thread", extra={"chat": chat.key}, exc_info=True)
             return False
-        try:
-            await self.side.host_or_fail.bind_thread(chat, str(thread_id), ref)
-        except Exception:  # the answer is out; only follow-ups in this thread are lost
-            log.error("could not remember a discord thread", extra={"chat": chat.key}, exc_info=True)
         return True
 
     # --- follow-ups --------------------------------------------------------------------
