@@ -195,7 +195,8 @@ class FakeTelegram(FakeServer):
         self.group_rate: int | None = 20  # messages per sliding minute in one group or channel
         self.group_period = 60.0  # the group window, in seconds (shorter in tests that fill it)
         self.rate_limited: list[tuple[str, int | str]] = []
-        self.busiest_second = 0  # the most sends it accepted within one sliding second
+        self.busiest_second = 0  # the most sends that arrived within one sliding second, refused ones too
+        self._arrivals: deque[float] = deque()
         self.keep_requests = True  # False keeps no request bodies (a long benchmark needs only the messages)
         self._held = 0  # the next sends to hold on the way in (see ``hold_next``)
         self._release_after: int | None = None
@@ -467,6 +468,10 @@ class FakeTelegram(FakeServer):
 
     def _check_rate(self, chat_id: Any) -> None:
         now = time.monotonic()
+        self._arrivals.append(now)  # counted before any 429, so a bot that sends too fast shows here
+        while self._arrivals[0] <= now - 1.0:
+            self._arrivals.popleft()
+        self.busiest_second = max(self.busiest_second, len(self._arrivals))
         if self.global_rate:
             window = self._global_window
             while window and window[0] <= now - 1.0:
@@ -486,7 +491,6 @@ class FakeTelegram(FakeServer):
             group_window.append(now)
         if self.global_rate:
             self._global_window.append(now)
-            self.busiest_second = max(self.busiest_second, len(self._global_window))
         self._arrived += 1
         if self._release_after is not None and self._arrived >= self._release_after:
             self._release.set()
