@@ -41,27 +41,24 @@ Audience = Topic | Person
 
 
 class TopicMatches:
-    """Which papers of a day match a topic, best first; memoized per topic definition and day."""
+    """Which papers of a day match a topic, best first, with their keyword reasons.
+
+    Memoized per topic definition and day: a fan-out asks once per chat, and matching
+    and reasons are the same for every chat of that topic.
+    """
 
     def __init__(self) -> None:
-        self._matches: dict[tuple[str, tuple[str, ...], date], list[Paper]] = {}
         self._scored: dict[tuple[str, tuple[str, ...], date], list[Scored]] = {}
 
     def __call__(self, topic: Topic, day: DayPapers) -> list[Paper]:
-        key = (topic.expression, topic.categories, day.day)
-        if key not in self._matches:
-            if len(self._matches) > 4096:
-                self._matches.clear()
-            self._matches[key] = select(topic, day.papers)
-        return self._matches[key]
+        return [s.paper for s in self.scored(topic, day)]
 
     def scored(self, topic: Topic, day: DayPapers) -> list[Scored]:
-        """The matches with their keyword reasons: found once per day, not once per chat of a fan-out."""
         key = (topic.expression, topic.categories, day.day)
         if key not in self._scored:
             if len(self._scored) > 4096:
                 self._scored.clear()
-            self._scored[key] = [Scored(p, 0.0, keyword_reason(topic, p)) for p in self(topic, day)]
+            self._scored[key] = [Scored(p, 0.0, keyword_reason(topic, p)) for p in select(topic, day.papers)]
         return list(self._scored[key])
 
 
@@ -155,7 +152,8 @@ class DigestBuilder:
         chosen = await choose(matched, more) if choose else matched if include_all else matched[:limit] + more
         reasons = {s.paper.id: reason_text(s.reason, s.paper, topic, language) for s in [*ranked, *extra]}
         entries = await self.entries(chosen, language, progress, reasons)
-        shown_matches = sum(p.id not in {e.id for e in more} for p in chosen)
+        added = {e.id for e in more}
+        shown_matches = sum(p.id not in added for p in chosen)
         return Digest(topic, day_papers.day, language, entries, more=len(matched) - shown_matches, days=days)
 
     async def entries(self, papers: list[Paper], language: str, progress: Progress | None = None,
