@@ -140,9 +140,10 @@ class ReadingStore:
         """Every chat's picks schedule, or one chat's."""
         sql = "SELECT * FROM group_picks"
         params: tuple[str, ...] = ()
-        if chat_key is not None:
-            sql += " WHERE platform || ':' || chat_id = ?"
-            params = (chat_key,)
+        if chat_key is not None:  # '<platform>:<chat_id>'; platforms have no ':', so the key's first one splits
+            platform, _, chat_id = chat_key.partition(":")
+            sql += " WHERE platform = ? AND chat_id = ?"  # the primary key, not a scan of every row
+            params = (platform, chat_id)
         rows = await self.db.fetchall(sql + " ORDER BY platform, chat_id", params)
         return [PicksSchedule(ChatRef(r["platform"], r["chat_id"], _kind(r["kind"]), r["thread_id"]),
                               int(r["weekday"]), r["at_time"], r["timezone"]) for r in rows]
