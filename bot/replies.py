@@ -51,6 +51,11 @@ class Summary:
     code_links: tuple[str, ...] = ()
     thread: str | None = None  # follow-ups to this summary continue this conversation (bot.ports.ThreadRef)
 
+    @property
+    def paper(self) -> Paper:
+        """The paper summarized, as for an :class:`Answer`."""
+        return self.result.paper
+
 
 @dataclass(frozen=True)
 class Answer:

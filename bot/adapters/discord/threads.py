@@ -68,19 +68,14 @@ def conversation(reply: Reply) -> tuple[Summary | Answer, ThreadRef] | None:
     if len(leaves) != 1:
         return None
     leaf = leaves[0]
-    paper = leaf.result.paper if isinstance(leaf, Summary) else leaf.paper
     assert leaf.thread is not None
-    return leaf, ThreadRef(paper.id, leaf.thread)
+    return leaf, ThreadRef(leaf.paper.id, leaf.thread)
 
 
 def thread_name(title: str) -> str:
     """A paper title as a thread name: one line, 1-100 characters."""
     name = " ".join(title.split()) or "paper"
     return name if len(name) <= MAX_THREAD_NAME else name[: MAX_THREAD_NAME - 1].rstrip() + "…"
-
-
-def paper_title(leaf: Summary | Answer) -> str:
-    return leaf.result.paper.title if isinstance(leaf, Summary) else leaf.paper.title
 
 
 async def start_thread(client: discord.Client, channel_id: int, message_id: int | None, name: str) -> int:
@@ -158,7 +153,7 @@ class Conversations:
         language = leaf.language
         if not interaction.response.is_done():
             await interaction.response.defer(thinking=True)
-        name = thread_name(paper_title(leaf))
+        name = thread_name(leaf.paper.title)
         note = escape(t(language, "thread_started", title=name))
         original = await interaction.edit_original_response(content=note[:2000], embeds=[],
                                                             allowed_mentions=discord.AllowedMentions.none())
@@ -208,7 +203,7 @@ class Conversations:
             await side.respond(interaction, render(reply))
             return
         leaf, ref = started
-        name = thread_name(paper_title(leaf))
+        name = thread_name(leaf.paper.title)
         try:
             thread_id = await self._thread_for(chat, message.id, ref, name)
         except discord.HTTPException as exc:

@@ -208,11 +208,10 @@ class TelegramAdapter(AdapterBase):
         """Remember the messages of a summary or answer, so a reply to any of them continues it."""
         if not isinstance(leaf, Summary | Answer) or not leaf.thread:
             return
-        paper = leaf.result.paper if isinstance(leaf, Summary) else leaf.paper
         try:
             for message_id in ids:
                 if message_id.isdigit():
-                    await self.host_or_fail.bind_thread(chat, message_id, ThreadRef(paper.id, leaf.thread))
+                    await self.host_or_fail.bind_thread(chat, message_id, ThreadRef(leaf.paper.id, leaf.thread))
         except Exception:  # the answer is out; only replies to it are lost
             log.error("could not remember a telegram conversation", extra={"chat": chat.key}, exc_info=True)
 
