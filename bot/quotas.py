@@ -122,12 +122,12 @@ class QuotaGate:
     def add_holders(self, *holders: tuple[str, int]) -> None:
         self._holders = (*self._holders, *holders)
 
-    async def afford_calls(self, paper: Paper, calls: int = 1) -> None:
-        """Reserve ``calls`` model calls for work on ``paper`` whatever is cached; :class:`QuotaExceeded` if not."""
-        grant = await self._store.reserve(self._day, self._holders, calls)
+    async def afford_calls(self, paper: Paper) -> None:
+        """Reserve one model call for work on ``paper`` whatever is cached; :class:`QuotaExceeded` if not."""
+        grant = await self._store.reserve(self._day, self._holders, 1)
         self._reserved += grant.granted
         self._papers.add(paper.id)
-        if grant.granted < calls:
+        if grant.granted < 1:
             raise QuotaExceeded(self._refusal(grant.short))
 
     async def settle(self) -> None:

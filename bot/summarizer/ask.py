@@ -35,7 +35,7 @@ from typing import Literal
 
 from bot.config import Settings
 from bot.models import Paper
-from bot.store.answers import AnswerKey, AnswerStore, StoredAnswer, Turn, TurnCost
+from bot.store.answers import QUESTION_CHARS, AnswerKey, AnswerStore, StoredAnswer, Turn, TurnCost
 from bot.summarizer.ask_check import AskVerdict, check_answer
 from bot.summarizer.backends import GEMINI_INLINE_PDF_MAX, BackendError, Blocked, ModelCall, ModelReply
 from bot.summarizer.passages import passages, select, tfidf_scores, vector_scores
@@ -49,7 +49,6 @@ log = logging.getLogger(__name__)
 
 ASK_PROMPT_VERSION = "ask-2026-11-1"  # bump with any change to bot/prompts/ask.*.txt or _HISTORY
 KIND = "ask"  # llm_calls.kind of every /ask request
-QUESTION_CHARS = 500
 MIN_PASSAGE_CHARS = 1500  # a window too small for the prompt still gets the best passage
 _DIR = Path(__file__).resolve().parent.parent / "prompts"
 _HISTORY = {
