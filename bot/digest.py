@@ -99,7 +99,7 @@ class DigestBuilder:
                 if memo:
                     return self._matches.scored(audience, day)
                 return [Scored(p, 0.0, keyword_reason(audience, p)) for p in select(audience, day.papers)]
-            return await self._profiles.rank(learner, audience, _fresh(day))
+            return await self._profiles.rank(learner, audience, _fresh(day), profile=profile)
         matched = await self._personal.match(audience.platform, audience.user_id, day)
         if profile is None or not (profile.votes or profile.followed):
             return matched
@@ -110,7 +110,7 @@ class DigestBuilder:
                                                                                   for a in p.authors)]
             papers = list({p.id: p for p in [*papers, *by_followed]}.values())
         everything = Topic("mine", "", (), "")  # the filters chose the papers; only the order is learned
-        return await self._profiles.rank(learner, everything, papers, matched)
+        return await self._profiles.rank(learner, everything, papers, matched, profile)
 
     async def also(self, audience: Audience, day: DayPapers, learner: str | None, ranked: list[Scored],
                    n: int) -> list[Scored]:

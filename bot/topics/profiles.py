@@ -281,12 +281,13 @@ class Profiles:
         await asyncio.to_thread(self._worker.shutdown, wait=True, cancel_futures=True)
 
     async def rank(self, audience: str | None, topic: Topic, papers: list[Paper],
-                   matched: list[Scored] | None = None) -> list[Scored]:
+                   matched: list[Scored] | None = None, profile: Profile | None = None) -> list[Scored]:
         """``papers`` in this audience's order; without an audience, the keyword order.
 
         ``matched``: keyword scores and reasons from elsewhere (a person's filters), see :func:`rank`.
         """
-        profile = await self.of(audience) if audience else Profile()
+        if profile is None:  # a caller that just read it passes it, saving a query per chat of a fan-out
+            profile = await self.of(audience) if audience else Profile()
         dense = None
         if self._embeddings is not None and profile.votes:  # without votes the keyword order stands anyway
             dense = await self._embeddings.vectors([*papers, *(v.paper for v in profile.votes)])
