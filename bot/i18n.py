@@ -362,6 +362,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "picks_saved": {"en": "Most saved:", "zh": "最多收藏："},
     # Commands sent too fast by one person
     "commands_too_fast": {"en": "You are sending commands faster than {limit} a minute; try again in {seconds} s. Nothing was done.", "zh": "你发送命令太快了（每分钟最多 {limit} 条），请 {seconds} 秒后再试。本次没有执行。"},
+    "save_rate_limited": {"en": "Too many saves at once; try again in a minute (at most {limit} a minute).", "zh": "收藏太频繁了，请一分钟后再试（每分钟最多 {limit} 次）。"},
 }
 
 

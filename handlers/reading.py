@@ -49,7 +49,7 @@ class ReadingHandlers:
         try:
             found, outcome = await self._reading.save(cmd.chat, cmd.user_id, cmd.user_name, ref)
         except RateLimited as exc:
-            raise UsageError(t(language, "feedback_rate_limited", limit=exc.limit)) from None
+            raise UsageError(t(language, "save_rate_limited", limit=exc.limit)) from None
         except UnknownPapers:
             return Text(t(language, "no_such_paper", id=ref.id))
         return Text(t(language, f"reading_{outcome}", id=found.id, title=_clip(found.title)))

@@ -81,7 +81,7 @@ class AdapterHost:
         try:
             _, outcome = await self._reading.save(chat, user_id, user_name, parse_arxiv_ref(paper_id))
         except RateLimited as exc:
-            return Saved(await self._reading.has(chat, paper_id), t(language, "feedback_rate_limited",
+            return Saved(await self._reading.has(chat, paper_id), t(language, "save_rate_limited",
                                                                      limit=exc.limit))
         except (UnknownPapers, ArxivIdError):
             return Saved(note=t(language, "tap_unknown_paper"))

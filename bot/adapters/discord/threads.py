@@ -270,15 +270,15 @@ class Conversations:
     async def on_message(self, message: discord.Message) -> None:
         """A member wrote in a thread the bot started: a follow-up question about its paper."""
         client = self.client()
-        if message.author.bot:  # itself included
+        question = question_text(message, client.user.id if client.user else None)
+        if message.author.bot or not question:  # itself included; the cheap checks before any lookup
             return
         parent = await thread_parent(client, message)
         if parent is None:
             return
         chat = ChatRef("discord", str(parent), "group")
         ref = await self.side.host_or_fail.find_thread(chat, str(message.channel.id))
-        question = question_text(message, client.user.id if client.user else None)
-        if ref is None or not question:
+        if ref is None:
             return
         await self.side.track(self._follow_up(message, chat, ref, question))
 
