@@ -8,6 +8,7 @@ that finishes later writes to a closed database.
 from __future__ import annotations
 
 import asyncio
+import threading
 
 from bot.config import Settings
 from bot.core import Core
@@ -51,3 +52,20 @@ async def test_closing_the_core_right_after_a_vote_cancels_the_retraining_and_ig
     assert not core.profiles.pending and _ranking_work() == []
     core.profiles.changed(["chat:console:late"])  # a tap that raced the shutdown
     assert not core.profiles.pending
+
+
+async def test_closing_the_core_during_a_background_retraining_leaves_no_task_and_no_thread(
+        settings: Settings, clock: ManualClock) -> None:
+    core = await Core.create(settings, clock)
+    core.profiles.train_delay = 0  # the retraining starts at once instead of after a quiet spell
+    bot = ConsoleBot(core)
+    before = await _order(bot)
+    await bot.say(f"/like {before[-1]}", chat=GROUP)
+    await _order(bot)  # trains the chat's model in the topic's day: a later vote has something to retrain
+    await bot.say(f"/like {before[-2]}", chat=GROUP)
+    async with asyncio.timeout(30):
+        while not any("retrain" in t.get_coro().__qualname__ for t in _ranking_work()):
+            await asyncio.sleep(0.001)
+    await core.close()
+    assert _ranking_work() == []
+    assert not [t for t in threading.enumerate() if t.name.startswith("ranking")], "the worker thread ended"
